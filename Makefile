@@ -1,0 +1,70 @@
+# Every target bootstraps the Python 3.10 virtual environment it needs, so a fresh clone
+# needs only `make run` or `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+BOT_PORT    ?= 5005
+ACTION_PORT ?= 5055
+
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export BOT_PORT ACTION_PORT
+
+# Rasa Open Source 3.6 runs on Python 3.8-3.10 only; look for a 3.10 in the usual places,
+# including pyenv's, whose `.python-version` file at the root makes `python3.10` resolve here.
+PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	[ -n "$$c" ] || continue; \
+	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
+
+.PHONY: help venv run test test-unit test-stories shell train eval kb validate clean
+
+help:
+	@echo "make run    start the bot (Rasa server + action server), training a model first if needed"
+	@echo "make test   run every test suite"
+	@echo "make shell  chat with the bot in the terminal"
+	@echo "make train  train a model when the data changed"
+	@echo "make eval   held-out NLU report in results/"
+	@echo "make kb     validate the knowledge files and build the knowledge database"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@if [ -z "$(PYTHON310)" ]; then \
+		echo "error: Python 3.10 was not found, and Rasa Open Source 3.6 needs it (3.11 cannot install Rasa)." >&2; \
+		echo "  Install it (e.g. 'pyenv install 3.10' or your system's python3.10 package)," >&2; \
+		echo "  or point PYTHON310=/path/to/python3.10 at one, then run make again." >&2; \
+		exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		echo "recreating $(VENV): it was not made with Python 3.10"; rm -rf $(VENV); fi
+	@[ -x $(PY) ] || { echo "creating $(VENV) with $(PYTHON310)"; "$(PYTHON310)" -m venv $(VENV); }
+	@echo "installing the pinned dependencies into $(VENV) (a few minutes the first time)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+kb: $(STAMP)
+	$(PY) -m bot kb
+
+train: $(STAMP)
+	$(PY) -m bot train
+
+run: $(STAMP)
+	$(PY) -m bot run
+
+shell: $(STAMP)
+	$(PY) -m bot shell
+
+eval: $(STAMP)
+	$(PY) -m bot eval
+
+validate: $(STAMP)
+	$(PY) -m bot validate
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf models results var .rasa

@@ -1,0 +1,29 @@
+"""Controlled vocabularies for the fact files: the loader refuses anything outside them,
+so a typo in a topic or a kind is caught when an editor runs `make kb`, not by a user."""
+
+TOPICS = frozenset({
+    # what a role is
+    "overview", "band", "duties", "skills", "risk", "caseload", "specialisms",
+    "working_conditions", "hours", "benefits", "pay_context", "tools", "reports",
+    # getting in
+    "entry", "experience", "qualification_levels", "overseas_qualifications",
+    "application_process", "assessment", "training", "modules", "length", "part_time",
+    "internal_route", "apprenticeship", "skip_pso",
+    # checks
+    "minimum_age", "maximum_age", "right_to_work", "residence", "criminal_record", "vetting",
+    "dbs", "driving_licence", "drug_test", "fitness", "welsh_language", "registration",
+    # the service and the wider picture
+    "organisation", "staffing", "outlook", "employment", "progression", "related_careers",
+    "history", "parole_vs_probation",
+})
+
+# Attributes written on a role that become facts with the same topic.
+ROLE_FACT_FIELDS = ("band", "summary", "duties", "skills", "risk", "caseload", "entry")
+ROLE_FIELD_TOPIC = {"summary": "overview"}
+
+ROLE_KINDS = frozenset({"probation", "management", "adjacent"})
+RELIABILITY = frozenset({"official", "secondary", "low"})
+STATUSES = frozenset({"current", "superseded"})
+PAY_LABELS = frozenset({"trainee", "starting", "qualified", "range", "median", "typical", "top"})
+CURRENCIES = {"GBP": "£", "USD": "$", "EUR": "€"}
+PAY_PERIODS = frozenset({"year", "hour"})
