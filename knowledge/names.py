@@ -1,19 +1,41 @@
 """How names are compared: people type "P.S.O.", "pso" or "Probation Service Officer", and all of
-them must find the same role. The loader stores aliases through `normalise`, and lookups and the
+them must find the same role. The loader stores aliases through `normalise`; lookups and the
 entity extractor use it too, so the three always agree."""
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_DROP = re.compile(r"[.'\u2019`]")          # "p.s.o." -> "pso", "master's" -> "masters"
-_SEPARATORS = re.compile(r"[^0-9a-z£$€]+")
+_DROPPED = frozenset(".'\u2019\u2018`")        # "p.s.o." -> "pso", "master's" -> "masters"
+_KEPT_SYMBOLS = frozenset("£$€")
+
+
+def _keep(ch: str) -> bool:
+    return ("a" <= ch <= "z") or ("0" <= ch <= "9") or ch in _KEPT_SYMBOLS
+
+
+def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
+    """The normalised text, and for each of its characters the index in `text` it came from,
+    so that a match found in the normalised text can be pointed at in the original."""
+    out: list[str] = []
+    offsets: list[int] = []
+    for index, original in enumerate(text):
+        for ch in unicodedata.normalize("NFKD", original).casefold():
+            if ch in _DROPPED or unicodedata.combining(ch):   # "Ça" -> "ca"
+                continue
+            if _keep(ch):
+                out.append(ch)
+                offsets.append(index)
+            elif out and out[-1] != " ":
+                out.append(" ")
+                offsets.append(index)
+    if out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = _DROP.sub("", text)
-    return " ".join(_SEPARATORS.sub(" ", text).split())
+    return normalise_with_offsets(text)[0]
 
 
 def variants(name: str) -> set[str]:
@@ -25,6 +47,6 @@ def variants(name: str) -> set[str]:
     forms = {base}
     if base.endswith("s") and len(base) > 3 and not base.endswith("ss"):
         forms.add(base[:-1])
-    elif len(base) >= 3:
+    elif len(base) >= 3 and base[-1].isalpha():
         forms.add(base + "s")
     return forms

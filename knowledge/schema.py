@@ -15,6 +15,8 @@ TOPICS = frozenset({
     # the service and the wider picture
     "organisation", "staffing", "outlook", "employment", "progression", "related_careers",
     "history", "parole_vs_probation",
+    # where a reader should look for what the knowledge base does not hold
+    "where_to_look",
 })
 
 # Attributes written on a role that become facts with the same topic.

@@ -1,0 +1,186 @@
+"""`python -m bot COMMAND`: what the Makefile targets run.
+
+    kb        validate the fact files and build the knowledge database
+    train     train a model, unless one already matches the data and config
+    run       the action server and the Rasa server together; Ctrl-C stops both
+    shell     chat in the terminal
+    validate  rasa data validate
+    eval      held-out NLU report (results/nlu/)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bot import settings as settings_module
+
+ROOT = settings_module.ROOT
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _rasa(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, env=_env(), **kwargs)
+
+
+def build_knowledge() -> int:
+    from knowledge.loader import main as loader_main
+    return loader_main([])
+
+
+def train(force: bool = False) -> int:
+    """Rasa reuses its cache and skips training when nothing changed, so this is cheap."""
+    cfg = settings_module.load()
+    args = ["train", "--out", str(cfg.models_dir), "--quiet"]
+    if force:
+        args.append("--force")
+    return _rasa(*args).returncode
+
+
+def latest_model(models_dir: Path) -> Path | None:
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def _wait_for(url: str, process: subprocess.Popen, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def start_servers(cfg, extra_rasa_args: tuple[str, ...] = ()) -> list[subprocess.Popen]:
+    """Start the action server, then the Rasa server; returns both processes once each answers."""
+    env = _env()
+    env["ACTION_PORT"] = str(cfg.action_port)
+    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(cfg.action_port)], cwd=ROOT, env=env)
+    if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
+        actions.terminate()
+        raise SystemExit("the action server did not start; see the messages above")
+    model = latest_model(cfg.models_dir)
+    rasa = subprocess.Popen([sys.executable, "-m", "rasa", "run", "--model", str(model),
+                             "--port", str(cfg.bot_port), "--interface", cfg.host,
+                             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+                             "--cors", os.environ.get("WEB_ORIGINS", "*"), *extra_rasa_args],
+                            cwd=ROOT, env=env)
+    if not _wait_for(f"http://127.0.0.1:{cfg.bot_port}/", rasa, 180):
+        for process in (rasa, actions):
+            process.terminate()
+        raise SystemExit("the Rasa server did not start; see the messages above")
+    return [actions, rasa]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in reversed(processes):
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def prepare() -> None:
+    """What every way of running the bot needs first: the knowledge base and a current model."""
+    if build_knowledge() != 0:
+        raise SystemExit("the knowledge files have problems (listed above); fix them and retry")
+    if train() != 0:
+        raise SystemExit("training failed; see the messages above")
+
+
+def run() -> int:
+    cfg = settings_module.load()
+    prepare()
+    processes = start_servers(cfg)
+    print(f"\nThe bot is running: REST at http://localhost:{cfg.bot_port}/webhooks/rest/webhook, "
+          f"socket.io on port {cfg.bot_port}. Press Ctrl-C to stop.\n", flush=True)
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stopping and all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    finally:
+        stop(processes)
+    failed = [p for p in processes if p.returncode not in (0, -signal.SIGINT, -signal.SIGTERM, None)]
+    return 1 if failed and not stopping else 0
+
+
+def shell() -> int:
+    cfg = settings_module.load()
+    prepare()
+    env = _env()
+    env["ACTION_PORT"] = str(cfg.action_port)
+    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(cfg.action_port)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
+            raise SystemExit("the action server did not start")
+        return _rasa("shell", "--model", str(latest_model(cfg.models_dir)), "--endpoints",
+                     "endpoints.yml").returncode
+    finally:
+        stop([actions])
+
+
+def validate() -> int:
+    return _rasa("data", "validate", "--fail-on-warnings", "--max-history", "3").returncode
+
+
+def evaluate() -> int:
+    """Intent accuracy and macro F1 on the held-out examples training never sees."""
+    cfg = settings_module.load()
+    prepare()
+    out = ROOT / "results" / "nlu"
+    code = _rasa("test", "nlu", "--model", str(latest_model(cfg.models_dir)), "--nlu",
+                 str(HELDOUT), "--out", str(out), "--no-plot").returncode
+    if code != 0:
+        return code
+    report = json.loads((out / "intent_report.json").read_text())
+    summary = {"intent_accuracy": round(report["accuracy"], 4),
+               "macro_f1": round(report["macro avg"]["f1-score"], 4),
+               "examples": report["macro avg"]["support"]}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(f"held-out intent accuracy {summary['intent_accuracy']:.3f}, "
+          f"macro F1 {summary['macro_f1']:.3f} over {summary['examples']} examples "
+          f"(report in {out.relative_to(ROOT)})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["kb", "train", "run", "shell", "validate", "eval"])
+    parser.add_argument("--force", action="store_true", help="train even if nothing changed")
+    args = parser.parse_args(argv)
+    return {
+        "kb": build_knowledge, "train": lambda: train(args.force), "run": run, "shell": shell,
+        "validate": validate, "eval": evaluate,
+    }[args.command]()

@@ -1,0 +1,159 @@
+"""Rasa NLU component: finds roles, jurisdictions, qualifications and subjects by the names the
+knowledge base gives them, plus ages and months of service, with a blank English spaCy pipeline
+and an EntityRuler (no model download).
+
+The patterns come from the fact files at training time and are stored inside the trained model,
+so the server needs nothing else to extract. The component's fingerprint is the set of names, so
+adding an alias retrains this component alone, while editing a salary retrains nothing."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import spacy
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from knowledge.names import normalise_with_offsets
+
+PATTERNS_FILE = "patterns.jsonl"
+KINDS = ("role", "jurisdiction", "qualification", "subject")
+
+# Names that are also everyday words count only when written as a name ("US", "U.S.", not "us").
+CASE_SENSITIVE = {"us": re.compile(r"U\.?S\.?A?\.?")}
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_NUM = r"(\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+_AGE = [
+    re.compile(r"\b(?:i'?m|i am|im|aged?|age is|age of)\s+(?:now\s+|just\s+|nearly\s+|almost\s+)?" + _NUM
+               + r"\b(?!\s*(?:months?|mths?|weeks?|%|k\b|yrs? (?:as|in|of|service)))", re.I),
+    re.compile(r"\b" + _NUM + r"\s*(?:-\s*)?(?:years?|yrs?|y)\s*(?:-\s*)?(?:old|o)\b", re.I),
+    re.compile(r"\b" + _NUM + r"\s*y/?o\b", re.I),
+]
+_MONTHS = re.compile(r"\b" + _NUM + r"\s*(?:months?|mths?|mos)\b", re.I)
+_YEARS_SERVICE = re.compile(r"\b(?:for|been|after|with)\s+(?:about\s+|over\s+|nearly\s+)?" + _NUM
+                            + r"\s*(?:years?|yrs?)\b(?!\s*old)", re.I)
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else _NUMBER_WORDS[text.lower()]
+
+
+def knowledge_names(facts_dir: Path | None = None) -> List[Dict[str, str]]:
+    """One EntityRuler pattern per normalised name in the fact files."""
+    from knowledge.loader import FACTS_DIR, validate
+    from knowledge.models import Alias
+    dataset = validate(facts_dir or FACTS_DIR)
+    return sorted(({"label": row["kind"], "pattern": row["alias"], "id": row["target_id"]}
+                   for row in dataset.rows[Alias] if row["kind"] in KINDS),
+                  key=lambda p: (p["label"], p["pattern"]))
+
+
+def build_pipeline(patterns: List[Dict[str, str]]) -> "spacy.language.Language":
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+    ruler.add_patterns([{"label": p["label"], "pattern": p["pattern"], "id": p["id"]} for p in patterns])
+    return nlp
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"facts_dir": None}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        names = knowledge_names(Path(config["facts_dir"]) if config.get("facts_dir") else None)
+        return hashlib.sha256(json.dumps(names).encode()).hexdigest()
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "KnowledgeEntityExtractor":
+        return cls(config, model_storage, resource)
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 patterns: Optional[List[Dict[str, str]]] = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.patterns = patterns or []
+        self._nlp = build_pipeline(self.patterns) if self.patterns else None
+
+    def train(self, training_data: TrainingData) -> Resource:
+        facts_dir = self._config.get("facts_dir")
+        self.patterns = knowledge_names(Path(facts_dir) if facts_dir else None)
+        self._nlp = build_pipeline(self.patterns)
+        with self._model_storage.write_to(self._resource) as directory:
+            with open(directory / PATTERNS_FILE, "w", encoding="utf-8") as out:
+                for pattern in self.patterns:
+                    out.write(json.dumps(pattern, ensure_ascii=False) + "\n")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeEntityExtractor":
+        with model_storage.read_from(resource) as directory:
+            lines = (directory / PATTERNS_FILE).read_text(encoding="utf-8").splitlines()
+        return cls(config, model_storage, resource, [json.loads(line) for line in lines if line])
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            found = self.extract(message.get(TEXT) or "")
+            message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found),
+                        add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data    # training examples keep their own annotations
+
+    def extract(self, text: str) -> List[Dict[str, Any]]:
+        entities = self._names(text) + self._numbers(text)
+        return sorted(entities, key=lambda e: e["start"])
+
+    def _names(self, text: str) -> List[Dict[str, Any]]:
+        if self._nlp is None or not text:
+            return []
+        normalised, offsets = normalise_with_offsets(text[:5000])
+        out = []
+        for span in self._nlp(normalised).ents:
+            start, end = offsets[span.start_char], offsets[span.end_char - 1] + 1
+            surface = text[start:end]
+            rule = CASE_SENSITIVE.get(span.text)
+            if rule is not None and not rule.fullmatch(surface):
+                continue
+            out.append({"entity": span.label_, "start": start, "end": end, "value": span.ent_id_,
+                        "text": surface, "confidence_entity": 1.0})
+        return out
+
+    def _numbers(self, text: str) -> List[Dict[str, Any]]:
+        out: List[Dict[str, Any]] = []
+        taken: list[range] = []
+
+        def add(kind: str, match: "re.Match", value: int) -> None:
+            span = range(match.start(), match.end())
+            if any(span.start < t.stop and t.start < span.stop for t in taken):
+                return
+            taken.append(span)
+            out.append({"entity": kind, "start": match.start(), "end": match.end(), "value": value,
+                        "text": match.group(0), "confidence_entity": 1.0})
+
+        for match in _MONTHS.finditer(text):
+            add("months", match, _number(match.group(1)))
+        for match in _YEARS_SERVICE.finditer(text):
+            add("months", match, 12 * _number(match.group(1)))
+        for pattern in _AGE:
+            for match in pattern.finditer(text):
+                add("age", match, _number(match.group(1)))
+        return out

@@ -1,0 +1,40 @@
+"""Settings, all from environment variables, with the defaults `make run` uses."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_port: int
+    action_port: int
+    models_dir: Path
+    host: str
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}/webhook"
+
+
+def _port(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        port = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a port number, not {raw!r}") from None
+    if not 0 < port < 65536:
+        raise SystemExit(f"{name} must be between 1 and 65535, not {port}")
+    return port
+
+
+def load() -> Settings:
+    return Settings(
+        bot_port=_port("BOT_PORT", 5005),
+        action_port=_port("ACTION_PORT", 5055),
+        models_dir=Path(os.environ.get("MODELS_DIR", ROOT / "models")),
+        host=os.environ.get("BOT_HOST", "0.0.0.0"),
+    )

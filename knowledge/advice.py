@@ -1,0 +1,506 @@
+"""What to say for each kind of question. Each method answers the question asked first, in a
+sentence or two built from sourced facts, cites them, mentions replaced guidance where people
+are likely to have read it, and offers follow-ups. When the knowledge base lacks the fact it
+says so and points to where to look, rather than guessing."""
+from __future__ import annotations
+
+from typing import Callable
+
+from knowledge.answer import Answer, Suggestion
+from knowledge.planner import Plan, Planner, Profile
+from knowledge.queries import FactView, KnowledgeBase, RoleView
+
+# Which topic each question intent asks about.
+INTENT_TOPICS = {
+    "ask_role": "overview", "ask_band": "band", "ask_pay": "pay", "ask_entry": "entry",
+    "ask_skip_pso": "skip_pso", "ask_pqip": "pqip", "ask_modules": "modules",
+    "ask_time_to_qualify": "time_to_qualify", "ask_age": "age",
+    "ask_criminal_record": "criminal_record", "ask_checks": "checks",
+    "ask_driving": "driving_licence", "ask_region": "region", "ask_outlook": "outlook",
+    "ask_parole_vs_probation": "parole_vs_probation", "ask_progression": "progression",
+    "ask_related": "related", "ask_skills": "skills", "ask_day_to_day": "day_to_day",
+    "ask_caseload": "caseload", "ask_compare": "compare", "ask_application": "application",
+    "ask_history": "history", "ask_apprenticeship": "apprenticeship",
+    "ask_registration": "registration", "ask_welsh": "welsh",
+}
+
+# Topics about a particular role, and the role assumed when none has been mentioned.
+ROLE_TOPICS = {"overview": "po", "band": "pso", "pay": "po", "entry": "po", "progression": "pso",
+               "related": "po", "skills": "po", "day_to_day": "po", "caseload": "po",
+               "compare": "pso"}
+
+TOP_LEVEL = ("england-wales", "scotland", "northern-ireland", "us")
+
+
+class Advisor:
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.planner = Planner(kb)
+
+    # -- entry points --------------------------------------------------------------------------
+    def answer(self, topic: str, role: str | None = None, jurisdiction: str | None = None,
+               other_role: str | None = None) -> Answer:
+        handler: Callable = getattr(self, f"_{topic}", None)
+        if handler is None:
+            raise ValueError(f"no answer for topic {topic!r}")
+        role_view = self.kb.find_role(role) if role else None
+        if role_view is None and topic in ROLE_TOPICS:
+            role_view = self.kb.role(ROLE_TOPICS[topic])
+        jurisdiction = self.kb.find_jurisdiction(jurisdiction) if jurisdiction else None
+        if role_view is not None and jurisdiction and topic in ROLE_TOPICS and topic != "compare":
+            role_view = self.counterpart(role_view, jurisdiction)
+        other = self.kb.find_role(other_role) if other_role else None
+        answer = handler(role=role_view, jurisdiction=jurisdiction, other=other)
+        answer.topic = answer.topic or topic
+        answer.role = answer.role or (role_view.id if role_view else None)
+        answer.jurisdiction = answer.jurisdiction or jurisdiction
+        return answer
+
+    def counterpart(self, role: RoleView, jurisdiction: str) -> RoleView:
+        """The nearest role in another jurisdiction: a PO asked about "in the US" becomes the US
+        probation officer; in Scotland, the justice social worker."""
+        chain = self.kb.jurisdiction_chain(jurisdiction)
+        if role.jurisdiction in chain or self.kb.jurisdiction_chain(role.jurisdiction)[-1] == chain[-1]:
+            return role
+        words = set(role.name.lower().split())
+        candidates = [r for r in self.kb.roles(jurisdiction) if r.kind == role.kind]
+        if not candidates:
+            return role
+        return max(candidates, key=lambda r: (len(words & set(r.name.lower().split())),
+                                              -candidates.index(r)))
+
+    def plan(self, profile: Profile) -> Answer:
+        return self.describe_plan(self.planner.plan(profile), profile)
+
+    def skip_pso_for(self, profile: Profile) -> Answer:
+        """"Can I skip the PSO stage?" from someone who has told us their background."""
+        plan = self.planner.plan(profile)
+        answer = self.describe_plan(plan, profile)
+        if self._top(plan.jurisdiction) == "england-wales" and plan.status in ("recommend", "depends") \
+                and profile.current_role != "pso":
+            answer.text = "No, you don't need to be a PSO first. " + answer.text
+        answer.topic = "skip_pso"
+        return answer
+
+    def unknown_role(self, name: str) -> Answer:
+        examples = [self.kb.role(r).name for r in ("pso", "po", "prison-officer", "youth-justice-worker")
+                    if r in self.kb.snapshot().roles]
+        text = (f"I don't know about the role \"{name}\". I only cover probation careers and the jobs "
+                f"close to them, such as " + ", ".join(examples[:-1]) + f" and {examples[-1]}.")
+        return Answer(text, kind="unknown", topic="overview").suggest(*self._menu())
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _top(self, jurisdiction: str | None) -> str:
+        return self.kb.jurisdiction_chain(jurisdiction)[-1] if jurisdiction else "england-wales"
+
+    def _facts(self, topics, role: RoleView | None = None, jurisdiction: str | None = None,
+               limit: int = 2) -> list[FactView]:
+        """Role-specific facts first, then the general ones for the jurisdiction."""
+        out: list[FactView] = []
+        if role is not None:
+            out += self.kb.facts(topics, role=role.id, role_only=True)
+        where = jurisdiction or (role.jurisdiction if role else "england-wales")
+        out += [f for f in self.kb.facts(topics, jurisdiction=where)
+                if not f.roles and f.jurisdiction is not None and f not in out]
+        if jurisdiction is None and role is None:
+            out = [f for f in out if f.jurisdiction in (None, "england-wales")] or out
+        return out[:limit]
+
+    def _from_facts(self, facts: list[FactView], topic: str, what: str,
+                    jurisdiction: str | None, role: RoleView | None = None,
+                    lead: str | None = None) -> Answer:
+        if not facts:
+            return self.unknown(what, jurisdiction or (role.jurisdiction if role else None), topic)
+        text = " ".join(([lead] if lead else []) + [f.text for f in facts])
+        return Answer(text, topic=topic).cite(*facts)
+
+    def _older(self, answer: Answer, topics, role: RoleView | None = None,
+               jurisdiction: str | None = None) -> Answer:
+        """Add "older guides say..." when guidance on the topic has been replaced."""
+        for old, new in self.kb.superseded(topics, jurisdiction=jurisdiction or "england-wales")[:1]:
+            if role is not None and old.roles and role.id not in old.roles:
+                continue
+            period = f" (from {old.period})" if old.period else ""
+            answer.text += f" Older guidance{period} is out of date: {old.text}"
+            answer.cite(old)
+        return answer
+
+    def unknown(self, what: str, jurisdiction: str | None, topic: str | None = None) -> Answer:
+        pointer = self._where_to_look(jurisdiction)
+        text = f"I don't have {what} in my knowledge base, so I won't guess."
+        answer = Answer(text, kind="unknown", topic=topic)
+        if pointer is not None:
+            answer.text += f" {pointer.text}"
+            answer.cite(pointer)
+        return answer.suggest(*self._menu())
+
+    def _where_to_look(self, jurisdiction: str | None) -> FactView | None:
+        found = self.kb.facts("where_to_look", jurisdiction=self._top(jurisdiction))
+        found = [f for f in found if f.jurisdiction == self._top(jurisdiction)] or found
+        return found[0] if found else None
+
+    def _menu(self) -> list[Suggestion]:
+        return [Suggestion.ask("How do I become a probation officer?", "plan_route"),
+                Suggestion.ask("What band is a PSO?", "ask_band", role="pso"),
+                Suggestion.ask("How much do probation officers earn?", "ask_pay", role="po")]
+
+    def _role_suggestions(self, role: RoleView, skip: str) -> list[Suggestion]:
+        short = role.abbreviation or role.name
+        options = [
+            ("band", Suggestion.ask(f"What band is a {short}?", "ask_band", role=role.id)),
+            ("pay", Suggestion.ask(f"How much does a {short} earn?", "ask_pay", role=role.id)),
+            ("overview", Suggestion.ask(f"What does a {short} do?", "ask_role", role=role.id)),
+            ("entry", Suggestion.ask(f"What do I need to become a {short}?", "ask_entry", role=role.id)),
+            ("progression", Suggestion.ask(f"What comes after {short}?", "ask_progression", role=role.id)),
+        ]
+        return [s for topic, s in options if topic != skip]
+
+    # -- about a role ------------------------------------------------------------------------------
+    def _overview(self, role: RoleView, jurisdiction, other) -> Answer:
+        facts = self._facts("overview", role, limit=1) or self._facts("duties", role, limit=1)
+        answer = self._from_facts(facts, "overview", f"a description of the {role.name} role",
+                                  jurisdiction, role)
+        return answer.suggest(*self._role_suggestions(role, "overview"))
+
+    def _band(self, role: RoleView, jurisdiction, other) -> Answer:
+        band = self.kb.band(role.id)
+        if band is None:
+            where = self.kb.jurisdiction_name(role.jurisdiction)
+            if role.jurisdiction != "england-wales":
+                answer = self.unknown(f"a band for the {role.name} role ({where} does not use the "
+                                      f"England and Wales bands)", role.jurisdiction, "band")
+            else:
+                answer = self.unknown(f"a verified band for the {role.name} role", role.jurisdiction, "band")
+            return answer.suggest(*self._role_suggestions(role, "band"))
+        text = f"A {role.label} is Band {band.value:g}."
+        if band.text and not band.text.strip().lower().startswith("band"):
+            text += f" {band.text}"
+        return Answer(text).cite(band).suggest(*self._role_suggestions(role, "band"))
+
+    def _pay(self, role: RoleView, jurisdiction, other) -> Answer:
+        rates = self.kb.pay(role.id)
+        if not rates:
+            facts = self._facts("pay_context", role, jurisdiction)
+            if facts and role.jurisdiction != "england-wales":
+                return self._from_facts(facts, "pay", "", jurisdiction, role,
+                                        lead=f"I don't have a current salary figure for a {role.name}.")
+            return self.unknown(f"a current pay figure for the {role.name} role",
+                                jurisdiction or role.jurisdiction, "pay").suggest(
+                *self._role_suggestions(role, "pay"))
+        best = rates[:2] if len({r.source.id for r in rates[:2]}) == 1 else rates[:1]
+        parts = []
+        for rate in best:
+            kind = {"trainee": "while training", "starting": "to start", "qualified": "once qualified",
+                    "median": "(median)", "range": "", "typical": "typically", "top": "at the top"}.get(rate.label, "")
+            sentence = f"{rate.amount_text()} {kind}".strip()
+            parts.append(f"{sentence} ({rate.applies_to} figure)")
+        text = f"A {role.label} earns " + ", and ".join(parts) + "."
+        london = next((r.london_allowance for r in best if r.london_allowance), None)
+        if london:
+            text += f" Inside London there is an extra allowance of £{london:,.0f} a year."
+        for rate in best:
+            if rate.note:
+                text += f" {rate.note}"
+        answer = Answer(text).cite(*best)
+        older = [r for r in self.kb.pay(role.id, include_superseded=True) if r.status == "superseded"]
+        if older:
+            answer.text += (f" You may see older figures, such as {older[0].amount_text()} "
+                            f"({older[0].applies_to}); they are out of date.")
+        return answer.suggest(*self._role_suggestions(role, "pay"))
+
+    def _skills(self, role: RoleView, jurisdiction, other) -> Answer:
+        return self._from_facts(self._facts("skills", role, limit=1), "skills",
+                                f"a list of skills for the {role.name} role", jurisdiction, role
+                                ).suggest(*self._role_suggestions(role, "skills"))
+
+    def _day_to_day(self, role: RoleView, jurisdiction, other) -> Answer:
+        facts = self._facts("duties", role, limit=1) + self._facts(
+            ("hours", "working_conditions"), None, role.jurisdiction, limit=1)
+        return self._from_facts(facts, "day_to_day", f"a description of a {role.name}'s day",
+                                jurisdiction, role).suggest(*self._role_suggestions(role, "overview"))
+
+    def _caseload(self, role: RoleView, jurisdiction, other) -> Answer:
+        facts = self._facts(("caseload", "risk"), role, limit=2)
+        return self._from_facts(facts, "caseload", f"caseload figures for the {role.name} role",
+                                jurisdiction, role).suggest(*self._role_suggestions(role, "caseload"))
+
+    def _entry(self, role: RoleView, jurisdiction, other) -> Answer:
+        facts = self._facts("entry", role, jurisdiction, limit=2)
+        answer = self._from_facts(facts, "entry", f"entry requirements for the {role.name} role",
+                                  jurisdiction, role)
+        if answer.kind == "answer" and role.jurisdiction == "england-wales":
+            self._older(answer, "entry", role)
+        return answer.suggest(
+            Suggestion.ask("Do I have to be a PSO first?", "ask_skip_pso"),
+            Suggestion.ask("Plan my route", "plan_route", role=role.id),
+            Suggestion.ask("What checks are there?", "ask_checks"),
+            Suggestion.ask("What about in Scotland?", "what_about", jurisdiction="scotland"))
+
+    def _progression(self, role: RoleView, jurisdiction, other) -> Answer:
+        nexts = self.kb.progression(role.id)
+        facts = self._facts("progression", role, role.jurisdiction, limit=1)
+        if not nexts and not facts:
+            return self.unknown(f"progression routes from the {role.name} role", role.jurisdiction, "progression")
+        text = ""
+        if nexts:
+            names = [r.label for r in nexts]
+            text = (f"From {role.label}, people usually move on to "
+                    + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]) + ".")
+        answer = Answer(" ".join(filter(None, [text] + [f.text for f in facts]))).cite(*facts)
+        if not facts:
+            answer.cite(self.kb.role_fact(role.id, "overview"))
+        return answer.suggest(*[Suggestion.ask(f"What does a {r.abbreviation or r.name} do?", "ask_role",
+                                               role=r.id) for r in nexts[:2]],
+                              Suggestion.ask("Related careers", "ask_related", role=role.id))
+
+    def _related(self, role: RoleView, jurisdiction, other) -> Answer:
+        related = self.kb.related(role.id)
+        facts = self._facts("related_careers", None, role.jurisdiction, limit=1)
+        if not related and not facts:
+            return self.unknown("related careers", role.jurisdiction, "related")
+        text = ""
+        if related:
+            names = [r.name for r in related]
+            text = f"Careers close to {role.label} include " + ", ".join(names) + "."
+        answer = Answer(" ".join(filter(None, [text] + [f.text for f in facts]))).cite(*facts)
+        if not facts:
+            answer.cite(self.kb.role_fact(role.id, "overview"))
+        return answer.suggest(*[Suggestion.ask(f"What does a {r.name} do?", "ask_role", role=r.id)
+                                for r in related[:3]])
+
+    def _compare(self, role: RoleView, jurisdiction, other) -> Answer:
+        if other is None or other.id == role.id:
+            other = self.kb.role("po" if role.id != "po" else "pso")
+        comparison = self.kb.compare(role.id, other.id)
+        sentences, cited = [], []
+        for topic, first, second in comparison.rows:
+            if topic == "band" and first and second:
+                sentences.append(f"A {role.label} is Band {first.value:g} and a {other.label} is "
+                                 f"Band {second.value:g}.")
+                cited += [first, second]
+            elif topic == "risk" and first and second:
+                sentences.append(f"{first.text} {second.text}")
+                cited += [first, second]
+        if len(sentences) < 2:
+            for fact in (comparison.rows[1][1], comparison.rows[1][2]):
+                if fact is not None:
+                    sentences.append(fact.text)
+                    cited.append(fact)
+        if not sentences:
+            return self.unknown(f"a comparison of {role.name} and {other.name}", role.jurisdiction, "compare")
+        answer = Answer(" ".join(sentences)).cite(*cited)
+        return answer.suggest(Suggestion.ask(f"How much does a {role.abbreviation or role.name} earn?",
+                                             "ask_pay", role=role.id),
+                              Suggestion.ask(f"How much does a {other.abbreviation or other.name} earn?",
+                                             "ask_pay", role=other.id),
+                              Suggestion.ask("Do I have to be a PSO first?", "ask_skip_pso"))
+
+    # -- routes and training -----------------------------------------------------------------------
+    def _skip_pso(self, role, jurisdiction, other) -> Answer:
+        if self._top(jurisdiction) != "england-wales":
+            return self._entry(self.counterpart(self.kb.role("po"), jurisdiction), jurisdiction, other)
+        facts = [self.kb.fact("pqip-no-pso-first"), self.kb.fact("pqip-paid-as-pso")]
+        answer = Answer("No. " + " ".join(f.text for f in facts)).cite(*facts)
+        self._older(answer, "skip_pso")
+        return answer.suggest(Suggestion.ask("Plan my route", "plan_route"),
+                              Suggestion.ask("How long is PQiP?", "ask_pqip"),
+                              Suggestion.ask("What do I need to apply?", "ask_entry", role="po"))
+
+    def _pqip(self, role, jurisdiction, other) -> Answer:
+        routes = [self.kb.route(r) for r in ("pqip-15", "pqip-21", "pqip-27")]
+        lengths = ", ".join(str(r.length_months) for r in routes[:-1]) + f" or {routes[-1].length_months}"
+        structure = self._facts("training", None, "england-wales", limit=1)
+        structure = [f for f in self.kb.facts("training") if f.id == "pqip-structure"] or structure
+        text = (f"PQiP, the trainee probation officer programme, takes {lengths} months "
+                f"depending on what you have already studied.")
+        answer = Answer(text).cite(*[r.summary for r in routes])
+        if structure:
+            answer.text += f" {structure[0].text}"
+            answer.cite(structure[0])
+        return answer.suggest(Suggestion.ask("Which route suits me?", "plan_route"),
+                              Suggestion.ask("What are the knowledge modules?", "ask_modules"),
+                              Suggestion.ask("How much do trainees earn?", "ask_pay", role="pqip-trainee"))
+
+    def _modules(self, role, jurisdiction, other) -> Answer:
+        facts = self._facts("modules", None, "england-wales", limit=1)
+        facts = [f for f in self.kb.facts("modules") if f.id == "pqip-modules"] or facts
+        return self._from_facts(facts, "modules", "the list of knowledge modules", jurisdiction).suggest(
+            Suggestion.ask("Does my degree cover them?", "plan_route"),
+            Suggestion.ask("How long is PQiP?", "ask_pqip"))
+
+    def _time_to_qualify(self, role, jurisdiction, other) -> Answer:
+        top = self._top(jurisdiction)
+        if top != "england-wales":
+            routes = self.kb.routes(top)
+            if not routes:
+                return self.unknown("training lengths there", top, "time_to_qualify")
+            parts = [f"{r.name}: {r.length_text()}" for r in routes if r.length_text()]
+            answer = Answer("In " + self.kb.jurisdiction_name(top) + ", " + "; ".join(parts) + ".")
+            return answer.cite(*[r.summary for r in routes])
+        routes = [self.kb.route(r) for r in ("pqip-15", "pqip-21", "pqip-27", "pqip-internal")]
+        answer = Answer(
+            f"Through PQiP it takes {routes[0].length_months} months if you have a Level 5 "
+            f"qualification covering the knowledge modules, {routes[1].length_months} months with "
+            f"Level 5 in another subject, and up to {routes[2].length_months} months from Level 3. "
+            f"Serving PSOs can take a {routes[3].length_months}-month internal route.")
+        answer.cite(*[r.summary for r in routes])
+        part_time = [f for f in self.kb.facts("part_time")]
+        if part_time:
+            answer.text += f" {part_time[0].text}"
+            answer.cite(part_time[0])
+        self._older(answer, "length")
+        return answer.suggest(Suggestion.ask("Which route suits me?", "plan_route"),
+                              Suggestion.ask("Do I have to be a PSO first?", "ask_skip_pso"))
+
+    def _apprenticeship(self, role, jurisdiction, other) -> Answer:
+        return self._from_facts(self._facts("apprenticeship", None, "england-wales", limit=2),
+                                "apprenticeship", "details of the apprenticeship", jurisdiction
+                                ).suggest(Suggestion.ask("What does a PSO do?", "ask_role", role="pso"),
+                                          Suggestion.ask("Plan my route", "plan_route"))
+
+    def _application(self, role, jurisdiction, other) -> Answer:
+        facts = self._facts(("application_process", "assessment"), None, jurisdiction or "england-wales")
+        return self._from_facts(facts, "application", "details of the application process",
+                                jurisdiction).suggest(Suggestion.ask("What checks are there?", "ask_checks"),
+                                                      Suggestion.ask("Am I eligible?", "plan_route"))
+
+    def _history(self, role, jurisdiction, other) -> Answer:
+        old_routes = [r for r in self.kb.routes("england-wales", include_superseded=True)
+                      if r.status == "superseded"]
+        if not old_routes:
+            return self.unknown("the history of probation qualifications", jurisdiction, "history")
+        names = [f"{r.name} ({r.period})" if r.period else r.name for r in old_routes[:4]]
+        current = self.kb.replacement(old_routes[0].id)
+        text = ("Older routes into probation have been replaced: " + "; ".join(names) + ". "
+                f"Today the route to probation officer is PQiP ({current.name}).")
+        answer = Answer(text).cite(*[r.summary for r in old_routes[:3]], current.summary)
+        return answer.suggest(Suggestion.ask("How long is PQiP?", "ask_pqip"),
+                              Suggestion.ask("What is the minimum age?", "ask_age"))
+
+    # -- checks --------------------------------------------------------------------------------------
+    def _age(self, role, jurisdiction, other) -> Answer:
+        top = self._top(jurisdiction)
+        facts = self._facts(("minimum_age", "maximum_age"), None, jurisdiction or top, limit=2)
+        if top == "england-wales":
+            facts = [self.kb.fact("min-age")]
+        answer = self._from_facts(facts, "age", "age rules there", jurisdiction)
+        if top == "england-wales":
+            self._older(answer, "minimum_age")
+        return answer.suggest(Suggestion.ask("What about the US federal age limit?", "ask_age",
+                                             jurisdiction="us-federal") if top != "us" else None,
+                              Suggestion.ask("What other checks are there?", "ask_checks"),
+                              Suggestion.ask("Plan my route", "plan_route"))
+
+    def _criminal_record(self, role, jurisdiction, other) -> Answer:
+        facts = self._facts("criminal_record", None, jurisdiction or "england-wales", limit=1)
+        return self._from_facts(facts, "criminal_record", "rules on criminal records there",
+                                jurisdiction).suggest(Suggestion.ask("What other checks are there?", "ask_checks"))
+
+    def _checks(self, role, jurisdiction, other) -> Answer:
+        top = self._top(jurisdiction)
+        if top == "england-wales":
+            wanted = ["uk-residence", "vetting", "dbs"]
+            facts = [f for f in (self.kb.facts(("residence", "vetting", "dbs"))) if f.id in wanted]
+        else:
+            facts = self._facts(("vetting", "dbs", "drug_test", "fitness", "residence", "registration"),
+                                None, jurisdiction, limit=2)
+        answer = self._from_facts(facts[:3], "checks", "details of the checks there", jurisdiction)
+        if top == "england-wales" and answer.kind == "answer":
+            self._older(answer, "dbs")
+        return answer.suggest(Suggestion.ask("Can I apply with a criminal record?", "ask_criminal_record"),
+                              Suggestion.ask("What is the minimum age?", "ask_age"),
+                              Suggestion.ask("Do I need a driving licence?", "ask_driving"))
+
+    def _driving_licence(self, role, jurisdiction, other) -> Answer:
+        facts = self._facts("driving_licence", None, jurisdiction or "england-wales", limit=1)
+        return self._from_facts(facts, "driving_licence", "a rule on driving licences there", jurisdiction)
+
+    def _registration(self, role, jurisdiction, other) -> Answer:
+        facts = self._facts("registration", None, jurisdiction or "england-wales", limit=1)
+        return self._from_facts(facts, "registration", "registration rules there", jurisdiction)
+
+    def _welsh(self, role, jurisdiction, other) -> Answer:
+        facts = self._facts("welsh_language", None, "wales", limit=1)
+        return self._from_facts(facts, "welsh", "a rule on Welsh language", "wales")
+
+    # -- places ----------------------------------------------------------------------------------------
+    def _region(self, role, jurisdiction, other) -> Answer:
+        if jurisdiction is None:
+            differences = self.kb.jurisdiction_differences("organisation")
+            facts = [differences[j][0] for j in TOP_LEVEL if j in differences]
+            text = ("The rules differ across the UK and in the US. "
+                    + " ".join(f.text for f in facts[1:4]))
+            return Answer(text).cite(*facts[1:4]).suggest(
+                *[Suggestion.ask(f"Tell me about {self.kb.jurisdiction_name(j)}", "ask_region", jurisdiction=j)
+                  for j in TOP_LEVEL if j in differences])
+        facts = [f for f in self.kb.facts("organisation", jurisdiction=jurisdiction)
+                 if f.jurisdiction == jurisdiction][:1]
+        facts += [f for f in self.kb.facts("entry", jurisdiction=jurisdiction)
+                  if f.jurisdiction == jurisdiction and not f.roles][:1]
+        if not facts:
+            facts = self._facts(("organisation", "entry"), None, jurisdiction)
+        answer = self._from_facts(facts, "region", f"details for {self.kb.jurisdiction_name(jurisdiction)}",
+                                  jurisdiction)
+        return answer.suggest(Suggestion.ask("How do I qualify there?", "plan_route", jurisdiction=jurisdiction),
+                              Suggestion.ask("What is the pay there?", "ask_pay", jurisdiction=jurisdiction),
+                              Suggestion.ask("What about England and Wales?", "ask_region",
+                                             jurisdiction="england-wales") if self._top(jurisdiction) != "england-wales" else None)
+
+    def _outlook(self, role, jurisdiction, other) -> Answer:
+        top = self._top(jurisdiction)
+        topics = ("outlook", "employment") if top == "us" else ("staffing", "outlook")
+        facts = [f for f in self.kb.facts(topics, jurisdiction=top) if f.jurisdiction == top][:1]
+        return self._from_facts(facts, "outlook", "job-outlook figures there", top).suggest(
+            Suggestion.ask("What about in the US?", "ask_outlook", jurisdiction="us") if top != "us" else
+            Suggestion.ask("What about in England and Wales?", "ask_outlook", jurisdiction="england-wales"))
+
+    def _parole_vs_probation(self, role, jurisdiction, other) -> Answer:
+        facts = [f for f in self.kb.facts("parole_vs_probation")]
+        top = self._top(jurisdiction)
+        facts.sort(key=lambda f: f.jurisdiction != (top if jurisdiction else "us"))
+        return self._from_facts(facts[:2], "parole_vs_probation", "that distinction", jurisdiction).suggest(
+            Suggestion.ask("What do US probation officers earn?", "ask_pay", role="us-probation-officer"))
+
+    # -- the route plan --------------------------------------------------------------------------------
+    QUESTIONS = {
+        "jurisdiction": "where you want to work", "age": "your age",
+        "qualification": "your highest qualification", "subject": "the subject you studied",
+        "modules": "whether your course covered at least three of the four knowledge modules",
+        "current_role": "your current job", "months_service": "how many months you have served as a PSO",
+        "experience": "whether you have experience with people in crisis",
+    }
+
+    def describe_plan(self, plan: Plan, profile: Profile) -> Answer:
+        kb = self.kb
+        where = kb.jurisdiction_name(kb.jurisdiction_chain(plan.jurisdiction)[-1])
+        route = plan.recommended
+        if plan.status == "depends":
+            options = " or ".join(f"{r.name} ({r.length_text()})" if r.length_text() else r.name
+                                  for r in plan.alternatives) if plan.alternatives else None
+            needs = " and ".join(self.QUESTIONS.get(d, d) for d in plan.depends_on)
+            text = f"It depends on {needs}."
+            if options:
+                text += f" The options are {options}."
+            text += " " + " ".join(r.text for r in plan.reasons[:2])
+        elif plan.status == "ready":
+            text = "You already hold the qualification that matters. " + " ".join(r.text for r in plan.reasons[:2])
+        elif plan.status == "not_yet" and route is None:
+            text = "Not yet. " + " ".join(r.text for r in plan.reasons[:2])
+        else:
+            length = f", which takes {route.length_text()}" if route and route.length_text() else ""
+            opener = "Not yet for that role: " if plan.status == "not_yet" else ""
+            text = f"{opener}I'd recommend the {route.name}{length}. " + " ".join(r.text for r in plan.reasons[:3])
+            if plan.alternatives:
+                text += " Also open to you: " + ", ".join(r.name for r in plan.alternatives) + "."
+        for note in plan.notes[:1]:
+            text += f" {note.text}"
+        if plan.assumed_jurisdiction:
+            text += f" (This is for {where}; tell me if you mean Scotland, Northern Ireland or the US.)"
+        answer = Answer(" ".join(text.split()), kind="plan", topic="plan", jurisdiction=plan.jurisdiction)
+        answer.cite(*plan.facts)
+        if route is not None:
+            answer.cite(route.summary)
+        return answer.suggest(Suggestion.ask("How much do trainees earn?", "ask_pay", role="pqip-trainee")
+                              if self._top(plan.jurisdiction) == "england-wales" else None,
+                              Suggestion.ask("What checks are there?", "ask_checks", jurisdiction=plan.jurisdiction),
+                              Suggestion.ask("How do I apply?", "ask_application"))

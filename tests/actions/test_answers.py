@@ -1,0 +1,100 @@
+"""What a person sees from action_answer and action_clarify."""
+from __future__ import annotations
+
+from actions.answers import ActionAnswer, ActionClarify
+from tests.actions.conftest import run
+
+
+def test_what_band_is_a_pso(say):
+    messages, slots = run(ActionAnswer(), say("what band is a PSO?", "ask_band"))
+    text = messages[0]["text"]
+    assert text.startswith("A probation services officer (PSO) is Band 3.")
+    assert "\nSource: " in text and "2023" in text
+    assert 2 <= len(messages[0]["buttons"]) <= 4
+    assert all(b["payload"].startswith("/") for b in messages[0]["buttons"])
+    assert slots["role"] == "pso" and slots["topic"] == "band"
+    assert messages[0]["answer"]["sources"][0]["url"].startswith("http")
+
+
+def test_the_role_carries_over_to_a_follow_up(say):
+    messages, slots = run(ActionAnswer(), say("and how much do they earn?", "ask_pay",
+                                              {"role": "pso", "topic": "band"}))
+    assert "PSO" in messages[0]["text"] and "£" in messages[0]["text"]
+    assert slots["role"] == "pso" and slots["topic"] == "pay"
+
+
+def test_what_about_scotland_reuses_the_topic(say):
+    first, slots = run(ActionAnswer(), say("what qualifications do I need?", "ask_entry"))
+    assert slots["topic"] == "entry"
+    messages, slots = run(ActionAnswer(), say("what about in Scotland?", "what_about",
+                                              {"topic": "entry", "role": slots["role"]}))
+    text = messages[0]["text"].lower()
+    assert "social work" in text and "sssc" in text
+    assert slots["jurisdiction"] == "scotland"
+
+
+def test_a_named_role_is_not_dragged_into_an_earlier_place(say):
+    messages, _ = run(ActionAnswer(), say("what band is a PO?", "ask_band",
+                                          {"jurisdiction": "scotland", "topic": "entry"}))
+    assert "Band 4" in messages[0]["text"]
+
+
+def test_skip_the_pso_stage_with_a_criminology_degree(say):
+    tracker = say("can I skip the PSO stage with a criminology degree?", "ask_skip_pso",
+                  {"qualification": "bachelors-degree", "subject": "criminology"})
+    messages, _ = run(ActionAnswer(), tracker)
+    text = messages[0]["text"]
+    assert text.startswith("No")
+    assert "15 months" in text and "criminology" in text.lower()
+    assert "Source" in text
+
+
+def test_skip_the_pso_stage_without_background_gives_the_general_rule(say):
+    messages, _ = run(ActionAnswer(), say("do I have to be a PSO first?", "ask_skip_pso"))
+    assert messages[0]["text"].startswith("No.")
+
+
+def test_an_unknown_role_is_not_answered_with_a_guess(say):
+    messages, slots = run(ActionAnswer(), say("what band is an astronaut?", "ask_band", {"role": "pso"}))
+    assert "I don't know about the role \"astronaut\"" in messages[0]["text"]
+    assert "Band" not in messages[0]["text"]
+
+
+def test_a_missing_fact_gets_i_dont_have_that_and_where_to_look(say):
+    messages, _ = run(ActionAnswer(), say("what band is a justice social worker?", "ask_band"))
+    text = messages[0]["text"]
+    assert "I don't have" in text and "won't guess" in text
+
+
+def test_superseded_guidance_is_flagged_on_age(say):
+    messages, _ = run(ActionAnswer(), say("what's the minimum age?", "ask_age"))
+    text = messages[0]["text"]
+    assert "18" in text and "20" in text and "out of date" in text
+
+
+def test_compare_two_roles(say):
+    messages, _ = run(ActionAnswer(), say("what's the difference between a PSO and a PO?", "ask_compare"))
+    assert "Band 3" in messages[0]["text"] and "Band 4" in messages[0]["text"]
+
+
+def test_unclear_message_offers_the_likeliest_topics(say):
+    tracker = say("erm the thing with the money", "nlu_fallback", confidence=0.2,
+                  ranking=[{"name": "nlu_fallback", "confidence": 0.2},
+                           {"name": "ask_pay", "confidence": 0.18},
+                           {"name": "ask_band", "confidence": 0.1}])
+    messages, _ = run(ActionClarify(), tracker)
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles[:2] == ["Pay", "Bands and grades"]
+
+
+def test_a_broken_knowledge_base_gets_a_polite_message(say, monkeypatch, tmp_path):
+    from actions import knowledge_access
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    from knowledge.loader import KnowledgeError, Problem
+
+    def refuse(*args, **kwargs):
+        raise KnowledgeError([Problem("knowledge/facts/roles.yml", "role 'pso'", "'source' is missing")])
+    monkeypatch.setattr("knowledge.loader.load", refuse)
+    knowledge_access.reset()
+    messages, _ = run(ActionAnswer(), say("what band is a PSO?", "ask_band"))
+    assert "can't reach my knowledge base" in messages[0]["text"]

@@ -1,0 +1,55 @@
+"""The real bot: trained model, action server and Rasa server started once per test run on free
+ports, with a knowledge base of its own, and talked to only over HTTP."""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+import requests
+
+from bot import cli, settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def bot_server(tmp_path_factory):
+    database = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'knowledge.sqlite'}"
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BOT_PORT", "ACTION_PORT")}
+    os.environ.update(DATABASE_URL=database, BOT_PORT=str(free_port()), ACTION_PORT=str(free_port()))
+    try:
+        cli.prepare()
+        cfg = settings.load()
+        processes = cli.start_servers(cfg)
+        yield f"http://127.0.0.1:{cfg.bot_port}"
+        cli.stop(processes)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class Conversation:
+    """One person talking to the bot over the REST channel."""
+
+    def __init__(self, base_url: str):
+        self.url = f"{base_url}/webhooks/rest/webhook"
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+
+    def say(self, text: str) -> list[dict]:
+        response = requests.post(self.url, json={"sender": self.sender, "message": text}, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture
+def conversation(bot_server):
+    return Conversation(bot_server)
