@@ -75,10 +75,11 @@ class Advisor:
     def skip_pso_for(self, profile: Profile) -> Answer:
         """"Can I skip the PSO stage?" from someone who has told us their background."""
         plan = self.planner.plan(profile)
-        answer = self.describe_plan(plan, profile)
+        skip = self.kb.fact("pqip-no-pso-first")
+        answer = self.describe_plan(plan, profile, hide=(skip.id,))
         if self._top(plan.jurisdiction) == "england-wales" and plan.status in ("recommend", "depends") \
                 and profile.current_role != "pso":
-            answer.text = "No, you don't need to be a PSO first. " + answer.text
+            answer.text = f"No. {skip.text} {answer.text}"
         answer.topic = "skip_pso"
         return answer
 
@@ -97,9 +98,9 @@ class Advisor:
                limit: int = 2) -> list[FactView]:
         """Role-specific facts first, then the general ones for the jurisdiction."""
         out: list[FactView] = []
-        if role is not None:
-            out += self.kb.facts(topics, role=role.id, role_only=True)
         where = jurisdiction or (role.jurisdiction if role else "england-wales")
+        if role is not None:
+            out += self.kb.facts(topics, role=role.id, role_only=True, jurisdiction=where)
         out += [f for f in self.kb.facts(topics, jurisdiction=where)
                 if not f.roles and f.jurisdiction is not None and f not in out]
         if jurisdiction is None and role is None:
@@ -120,8 +121,8 @@ class Advisor:
         for old, new in self.kb.superseded(topics, jurisdiction=jurisdiction or "england-wales")[:1]:
             if role is not None and old.roles and role.id not in old.roles:
                 continue
-            period = f" (from {old.period})" if old.period else ""
-            answer.text += f" Older guidance{period} is out of date: {old.text}"
+            period = f" ({old.period})" if old.period else ""
+            answer.text += f" Out of date{period}: {old.text}"
             answer.cite(old)
         return answer
 
@@ -144,8 +145,14 @@ class Advisor:
                 Suggestion.ask("What band is a PSO?", "ask_band", role="pso"),
                 Suggestion.ask("How much do probation officers earn?", "ask_pay", role="po")]
 
+    @staticmethod
+    def short(role: RoleView) -> str:
+        """"PSO" for a probation services officer; the name where the abbreviation isn't one
+        people say ("PQiP" names the programme, not the trainee)."""
+        return role.abbreviation if role.abbreviation and role.abbreviation.isupper() else role.name
+
     def _role_suggestions(self, role: RoleView, skip: str) -> list[Suggestion]:
-        short = role.abbreviation or role.name
+        short = self.short(role)
         options = [
             ("band", Suggestion.ask(f"What band is a {short}?", "ask_band", role=role.id)),
             ("pay", Suggestion.ask(f"How much does a {short} earn?", "ask_pay", role=role.id)),
@@ -191,9 +198,9 @@ class Advisor:
         parts = []
         for rate in best:
             kind = {"trainee": "while training", "starting": "to start", "qualified": "once qualified",
-                    "median": "(median)", "range": "", "typical": "typically", "top": "at the top"}.get(rate.label, "")
-            sentence = f"{rate.amount_text()} {kind}".strip()
-            parts.append(f"{sentence} ({rate.applies_to} figure)")
+                    "median": "at the median", "typical": "typically", "top": "at the top of the band"
+                    }.get(rate.label, "")
+            parts.append(" ".join(filter(None, [rate.amount_text(), kind, f"({rate.applies_to} figures)"])))
         text = f"A {role.label} earns " + ", and ".join(parts) + "."
         london = next((r.london_allowance for r in best if r.london_allowance), None)
         if london:
@@ -234,7 +241,9 @@ class Advisor:
             Suggestion.ask("Do I have to be a PSO first?", "ask_skip_pso"),
             Suggestion.ask("Plan my route", "plan_route", role=role.id),
             Suggestion.ask("What checks are there?", "ask_checks"),
-            Suggestion.ask("What about in Scotland?", "what_about", jurisdiction="scotland"))
+            Suggestion.ask("What about in Scotland?", "what_about", jurisdiction="scotland")
+            if self._top(role.jurisdiction) != "scotland" else
+            Suggestion.ask("What about in England and Wales?", "what_about", jurisdiction="england-wales"))
 
     def _progression(self, role: RoleView, jurisdiction, other) -> Answer:
         nexts = self.kb.progression(role.id)
@@ -413,7 +422,9 @@ class Advisor:
 
     def _driving_licence(self, role, jurisdiction, other) -> Answer:
         facts = self._facts("driving_licence", None, jurisdiction or "england-wales", limit=1)
-        return self._from_facts(facts, "driving_licence", "a rule on driving licences there", jurisdiction)
+        return self._from_facts(facts, "driving_licence", "a rule on driving licences there", jurisdiction
+                                ).suggest(Suggestion.ask("What other checks are there?", "ask_checks"),
+                                          Suggestion.ask("What does a PO do day to day?", "ask_day_to_day", role="po"))
 
     def _registration(self, role, jurisdiction, other) -> Answer:
         facts = self._facts("registration", None, jurisdiction or "england-wales", limit=1)
@@ -470,7 +481,8 @@ class Advisor:
         "experience": "whether you have experience with people in crisis",
     }
 
-    def describe_plan(self, plan: Plan, profile: Profile) -> Answer:
+    def describe_plan(self, plan: Plan, profile: Profile, hide: tuple[str, ...] = ()) -> Answer:
+        """The plan in two or three sentences; every reason is cited, the first two are shown."""
         kb = self.kb
         where = kb.jurisdiction_name(kb.jurisdiction_chain(plan.jurisdiction)[-1])
         route = plan.recommended
@@ -487,9 +499,12 @@ class Advisor:
         elif plan.status == "not_yet" and route is None:
             text = "Not yet. " + " ".join(r.text for r in plan.reasons[:2])
         else:
-            length = f", which takes {route.length_text()}" if route and route.length_text() else ""
+            length = route.length_text()
+            said = length and str(route.length_months) in route.name
+            length = f", which takes {length}" if length and not said else ""
             opener = "Not yet for that role: " if plan.status == "not_yet" else ""
-            text = f"{opener}I'd recommend the {route.name}{length}. " + " ".join(r.text for r in plan.reasons[:3])
+            shown = [r for r in plan.reasons if r.fact.id not in hide][:2]
+            text = f"{opener}I'd recommend the {route.name}{length}. " + " ".join(r.text for r in shown)
             if plan.alternatives:
                 text += " Also open to you: " + ", ".join(r.name for r in plan.alternatives) + "."
         for note in plan.notes[:1]:

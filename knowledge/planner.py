@@ -143,11 +143,7 @@ class Planner:
 
         level = self._level(profile)
         if profile.current_role == "pso":
-            internal = self._internal(plan, profile, level)
-            if internal is not None:
-                return internal
-        else:
-            plan.reasons.append(why("pqip-no-pso-first"))
+            return self._internal(plan, profile, level)
         return self._pqip_external(plan, profile, level)
 
     def _pso_entry(self, plan: Plan) -> Plan:
@@ -180,22 +176,22 @@ class Planner:
         return plan
 
     def _pqip_external(self, plan: Plan, profile: Profile, level: int | None) -> Plan:
+        """Reasons go most telling first: the answer shows the first two and cites them all."""
         kb, why = self.kb, self._why
         min_level = kb.value("pqip-min-level", 3)
+        if level is not None and level < min_level:
+            plan.status = "not_yet"
+            plan.recommended = kb.route("pso-entry")
+            plan.reasons += [why("pqip-min-level"), why("pso-entry-quals"),
+                             why("pso-in-post-qualification")]
+            plan.alternatives = [kb.route("l3-apprenticeship")]
+            return plan
         if level is None:
             plan.status = "depends"
             plan.depends_on.append("qualification")
             plan.alternatives = [kb.route(r) for r in ("pqip-15", "pqip-21", "pqip-27")]
             plan.reasons.append(why("pqip-min-level"))
-            return self._experience(plan, profile)
-        if level < min_level:
-            plan.status = "not_yet"
-            plan.reasons.append(why("pqip-min-level"))
-            plan.recommended = kb.route("pso-entry")
-            plan.reasons += [why("pso-entry-quals"), why("pso-in-post-qualification")]
-            plan.alternatives = [kb.route("l3-apprenticeship")]
-            return plan
-        if level < 5:
+        elif level < 5:
             plan.recommended = kb.route("pqip-27")
             plan.reasons.append(why("pqip-27-rule"))
             plan.notes.append(why("pqip-min-level-5", f"Older guides ask for a Level 5 qualification; "
@@ -205,24 +201,26 @@ class Planner:
             subject = kb.find_subject(profile.subject)
             if modules is None and subject is not None:
                 modules = subject.modules_covered
-            needed = kb.value("pqip-15-rule", 3)
             if modules is None:
                 plan.status = "depends"
                 plan.depends_on.append("subject" if subject is None else "modules")
                 plan.reasons += [why("pqip-15-rule"), why("pqip-21-rule")]
                 plan.alternatives = [kb.route("pqip-15"), kb.route("pqip-21")]
-                return self._experience(plan, profile)
-            if modules >= needed:
+            elif modules >= kb.value("pqip-15-rule", 3):
                 plan.recommended = kb.route("pqip-15")
-                plan.reasons.append(why("pqip-15-rule"))
-                if subject is not None and subject.source is not None:
+                if subject is not None and subject.modules_covered and subject.source is not None:
+                    covered = ("all four" if subject.modules_covered == 4
+                               else f"{subject.modules_covered} of the four")
                     plan.reasons.append(Reason(
-                        f"A {subject.name} degree normally covers {subject.modules_covered} of the "
-                        f"four knowledge modules.", self._subject_fact(subject)))
+                        f"A {subject.name} degree normally covers {covered} knowledge modules.",
+                        self._subject_fact(subject)))
+                plan.reasons.append(why("pqip-15-rule"))
             else:
                 plan.recommended = kb.route("pqip-21")
                 plan.reasons.append(why("pqip-21-rule"))
-        plan.reasons.append(why("pqip-paid-as-pso"))
+        if plan.recommended is not None:
+            plan.reasons.insert(1, why("pqip-paid-as-pso"))
+        plan.reasons.append(why("pqip-no-pso-first"))
         return self._experience(plan, profile)
 
     def _subject_fact(self, subject) -> FactView:
@@ -238,8 +236,6 @@ class Planner:
                 "You will also need some paid or voluntary experience of working with people in "
                 "crisis or with challenging behaviour, so gaining that first would strengthen an "
                 "application.")))
-        elif profile.experience is None:
-            plan.notes.append(self._why("pqip-experience"))
         return plan
 
     # -- Scotland, Northern Ireland ----------------------------------------------------------------

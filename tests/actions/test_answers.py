@@ -45,7 +45,7 @@ def test_skip_the_pso_stage_with_a_criminology_degree(say):
     messages, _ = run(ActionAnswer(), tracker)
     text = messages[0]["text"]
     assert text.startswith("No")
-    assert "15 months" in text and "criminology" in text.lower()
+    assert ("15 months" in text or "15-month" in text) and "criminology" in text.lower()
     assert "Source" in text
 
 
@@ -69,7 +69,7 @@ def test_a_missing_fact_gets_i_dont_have_that_and_where_to_look(say):
 def test_superseded_guidance_is_flagged_on_age(say):
     messages, _ = run(ActionAnswer(), say("what's the minimum age?", "ask_age"))
     text = messages[0]["text"]
-    assert "18" in text and "20" in text and "out of date" in text
+    assert "18" in text and "20" in text and "out of date" in text.lower()
 
 
 def test_compare_two_roles(say):
