@@ -64,6 +64,13 @@ class ValidateRouteForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_route_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        # "I'm a PSO" must outlive this turn, or the next question would forget it
+        _, profile_events = profile_with_message(tracker)
+        tracker.add_slots(profile_events)
+        return profile_events + await super().run(dispatcher, tracker, domain)
+
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         profile, _ = profile_with_message(tracker)

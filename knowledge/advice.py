@@ -30,6 +30,12 @@ ROLE_TOPICS = {"overview": "po", "band": "pso", "pay": "po", "entry": "po", "pro
                "compare": "pso"}
 
 TOP_LEVEL = ("england-wales", "scotland", "northern-ireland", "us")
+_RELIABILITY_ORDER = {"official": 0, "secondary": 1, "low": 2}
+
+
+def _by_reliability(facts: list[FactView]) -> list[FactView]:
+    """Official sources first, low-reliability ones last; otherwise the files' order."""
+    return sorted(facts, key=lambda f: _RELIABILITY_ORDER.get(f.source.reliability, 3))
 
 
 class Advisor:
@@ -49,6 +55,8 @@ class Advisor:
         jurisdiction = self.kb.find_jurisdiction(jurisdiction) if jurisdiction else None
         if role_view is not None and jurisdiction and topic in ROLE_TOPICS and topic != "compare":
             role_view = self.counterpart(role_view, jurisdiction)
+        if role_view is not None and role and jurisdiction is None and topic not in ROLE_TOPICS:
+            jurisdiction = role_view.jurisdiction   # "age limit for federal probation officers"
         other = self.kb.find_role(other_role) if other_role else None
         answer = handler(role=role_view, jurisdiction=jurisdiction, other=other)
         answer.topic = answer.topic or topic
@@ -100,9 +108,12 @@ class Advisor:
         out: list[FactView] = []
         where = jurisdiction or (role.jurisdiction if role else "england-wales")
         if role is not None:
-            out += self.kb.facts(topics, role=role.id, role_only=True, jurisdiction=where)
-        out += [f for f in self.kb.facts(topics, jurisdiction=where)
-                if not f.roles and f.jurisdiction is not None and f not in out]
+            out += _by_reliability(self.kb.facts(topics, role=role.id, role_only=True, jurisdiction=where))
+        nearby = [f for f in self.kb.facts(topics, jurisdiction=where) if f.jurisdiction is not None]
+        out += _by_reliability([f for f in nearby if not f.roles and f not in out])
+        if not out:
+            # e.g. the US federal officer has no entry fact of its own; the US one applies
+            out = _by_reliability(nearby)
         if jurisdiction is None and role is None:
             out = [f for f in out if f.jurisdiction in (None, "england-wales")] or out
         return out[:limit]
@@ -216,7 +227,12 @@ class Advisor:
         return answer.suggest(*self._role_suggestions(role, "pay"))
 
     def _skills(self, role: RoleView, jurisdiction, other) -> Answer:
-        return self._from_facts(self._facts("skills", role, limit=1), "skills",
+        facts = self._facts("skills", role, limit=2)
+        if len(facts) < 2 or facts[0].source.reliability == "low":
+            # a neighbouring role's skills (each fact names its own role) beat a thin answer
+            facts += [f for f in _by_reliability(self.kb.facts("skills", jurisdiction=role.jurisdiction))
+                      if f not in facts][:2 - len(facts) if len(facts) < 2 else 1]
+        return self._from_facts(_by_reliability(facts), "skills",
                                 f"a list of skills for the {role.name} role", jurisdiction, role
                                 ).suggest(*self._role_suggestions(role, "skills"))
 

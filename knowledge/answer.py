@@ -24,6 +24,8 @@ class Citation:
 
     def text(self) -> str:
         cite = f"{self.source.publisher}, {self.source.year_text}"
+        if self.source.reliability == "low":
+            cite += ", a low-reliability source"
         if as_of_text(self.as_of) != str(self.source.year):
             cite += f" (as of {as_of_text(self.as_of)})"
         return cite
