@@ -1,0 +1,113 @@
+"""The spaCy entity component: names from the knowledge base, stored with the model."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.knowledge_entities import KnowledgeEntityExtractor
+from knowledge.loader import FACTS_DIR
+
+
+def trained(tmp_path, facts_dir=None):
+    (tmp_path / "storage").mkdir(parents=True)
+    storage = LocalModelStorage(tmp_path / "storage")
+    resource = Resource("knowledge_entities")
+    config = {**KnowledgeEntityExtractor.get_default_config(),
+              "facts_dir": str(facts_dir) if facts_dir else None}
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = KnowledgeEntityExtractor.create(config, storage, resource, context)
+    component.train(TrainingData())
+    return config, storage, resource, context
+
+
+def extract(component, text):
+    message = Message(data={"text": text})
+    component.process([message])
+    return [(e["entity"], e["value"], text[e["start"]:e["end"]]) for e in message.get("entities", [])]
+
+
+@pytest.fixture(scope="module")
+def component(tmp_path_factory):
+    config, storage, resource, context = trained(tmp_path_factory.mktemp("ner"))
+    # what the server does: load the patterns back from the model's storage
+    return KnowledgeEntityExtractor.load(config, storage, resource, context)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("what band is a PSO?", "pso"), ("what band is a pso", "pso"), ("What band is a P.S.O.?", "pso"),
+    ("are probation service officers paid well", "pso"),
+    ("tell me about the Probation Services Officer role", "pso"),
+    ("what does a pqip learner do", "pqip-trainee"), ("how much does an SPO earn", "spo"),
+    ("what about parole officers?", "us-parole-officer"),
+])
+def test_roles_in_the_forms_people_type(component, text, value):
+    assert ("role", value) in [(e, v) for e, v, _ in extract(component, text)]
+
+
+def test_the_span_points_at_the_original_text(component):
+    assert extract(component, "What band is a P.S.O.?")[0][2] == "P.S.O"
+
+
+def test_the_longest_name_wins(component):
+    found = extract(component, "what does a senior probation officer do")
+    assert [(e, v) for e, v, _ in found] == [("role", "spo")]
+
+
+def test_us_the_country_but_not_us_the_pronoun(component):
+    assert ("jurisdiction", "us") in [(e, v) for e, v, _ in extract(component, "what about the US?")]
+    assert not [e for e in extract(component, "can you tell us about pay") if e[0] == "jurisdiction"]
+
+
+@pytest.mark.parametrize("text,entity,value", [
+    ("I'm 19 and have A levels", "age", 19), ("I am 40", "age", 40), ("aged 23", "age", 23),
+    ("I'm a 25 year old graduate", "age", 25), ("I've been a PSO for 8 months", "months", 8),
+    ("I've been a PSO for two years", "months", 24), ("six months in post", "months", 6),
+])
+def test_ages_and_months(component, text, entity, value):
+    assert (entity, value) in [(e, v) for e, v, _ in extract(component, text)]
+
+
+def test_qualifications_subjects_and_places(component):
+    found = {(e, v) for e, v, _ in extract(component, "I have a criminology degree and live in Northern Ireland")}
+    assert {("subject", "criminology"), ("qualification", "bachelors-degree"),
+            ("jurisdiction", "northern-ireland")} <= found
+
+
+def test_odd_and_enormous_input_does_not_break_it(component):
+    assert extract(component, "") == []
+    assert extract(component, "\x00\u202e🙂" * 1000) == []
+    assert extract(component, "pso " * 50000)          # still finds names in a huge message
+
+
+def test_a_new_alias_in_the_knowledge_base_is_recognised_without_touching_the_nlu_data(tmp_path):
+    facts = tmp_path / "facts"
+    shutil.copytree(FACTS_DIR, facts)
+    path = facts / "roles-england-wales.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    pso = next(r for r in data["roles"] if r["id"] == "pso")
+    pso["aliases"] = [*pso.get("aliases", []), "offender supervisor grade three"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    before = KnowledgeEntityExtractor.fingerprint_addon({"facts_dir": str(FACTS_DIR)})
+    after = KnowledgeEntityExtractor.fingerprint_addon({"facts_dir": str(facts)})
+    assert before != after                      # so `rasa train` retrains this component
+
+    config, storage, resource, context = trained(tmp_path / "model", facts)
+    component = KnowledgeEntityExtractor.load(config, storage, resource, context)
+    assert ("role", "pso") in [(e, v) for e, v, _ in extract(component, "what band is an offender supervisor grade three?")]
+
+
+def test_editing_a_salary_does_not_retrain_it(tmp_path):
+    facts = tmp_path / "facts"
+    shutil.copytree(FACTS_DIR, facts)
+    path = facts / "roles-england-wales.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("26475", "27000"), encoding="utf-8")
+    assert KnowledgeEntityExtractor.fingerprint_addon({"facts_dir": str(facts)}) == \
+        KnowledgeEntityExtractor.fingerprint_addon({"facts_dir": str(FACTS_DIR)})
