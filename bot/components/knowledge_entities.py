@@ -141,13 +141,14 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         out: List[Dict[str, Any]] = []
         taken: list[range] = []
 
-        def add(kind: str, match: "re.Match", value: int) -> None:
+        def add(kind: str, match: "re.Match", value: int, group: int = 0) -> None:
             span = range(match.start(), match.end())
             if any(span.start < t.stop and t.start < span.stop for t in taken):
                 return
             taken.append(span)
-            out.append({"entity": kind, "start": match.start(), "end": match.end(), "value": value,
-                        "text": match.group(0), "confidence_entity": 1.0})
+            start, end = match.span(group)      # an age is the number, not "I'm 19"
+            out.append({"entity": kind, "start": start, "end": end, "value": value,
+                        "text": text[start:end], "confidence_entity": 1.0})
 
         for match in _MONTHS.finditer(text):
             add("months", match, _number(match.group(1)))
@@ -155,5 +156,5 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             add("months", match, 12 * _number(match.group(1)))
         for pattern in _AGE:
             for match in pattern.finditer(text):
-                add("age", match, _number(match.group(1)))
+                add("age", match, _number(match.group(1)), group=1)
         return out
