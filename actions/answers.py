@@ -1,6 +1,7 @@
 """Actions that answer a question: read the intent, role and place, ask the advisor, send."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any, Dict, List, Text
 
@@ -16,6 +17,9 @@ from knowledge.answer import Answer, Suggestion
 from knowledge.queries import KnowledgeUnavailable
 
 logger = logging.getLogger(__name__)
+
+# Questions that, asked with personal details, are really "what is my route?".
+PERSONAL_TOPICS = ("entry", "skip_pso", "age", "time_to_qualify")
 
 # How each intent is offered back when we are unsure what someone meant.
 CLARIFY_TITLES = {
@@ -64,14 +68,20 @@ class ActionAnswer(Action):
         else:
             topic = INTENT_TOPICS.get(intent, "overview")
 
+        details = context.personal_details(tracker)
+        events = [SlotSet(slot, value) for slot, value in details.items()]
         if about.unknown_role and topic in ROLE_TOPICS:
             answer = adv.unknown_role(about.unknown_role)
-        elif topic == "skip_pso" and self._has_background(tracker):
-            answer = adv.skip_pso_for(context.profile(tracker))
+        elif topic in PERSONAL_TOPICS and (details or (topic == "skip_pso" and self._has_background(tracker))):
+            # "I'm 40 with a degree, what do I need...": answer for this person, not in general
+            profile = dataclasses.replace(context.profile(tracker), **details)  # slot = field name
+            if about.role and topic != "skip_pso":
+                profile = dataclasses.replace(profile, target=about.role)
+            answer = adv.skip_pso_for(profile) if topic == "skip_pso" else adv.plan(profile)
         else:
             answer = adv.answer(topic, about.role, about.jurisdiction, about.other_role)
         send(dispatcher, answer)
-        events = [SlotSet("topic", answer.topic)]
+        events.append(SlotSet("topic", answer.topic))
         if answer.role:
             events.append(SlotSet("role", answer.role))
         if about.jurisdiction != tracker.get_slot("jurisdiction") or answer.jurisdiction:

@@ -62,6 +62,33 @@ def held_role(tracker: Tracker) -> str | None:
     return None
 
 
+# "I have a degree", "with a criminology degree": a qualification the person holds, as opposed
+# to "do I need a degree?".
+_HOLDS_QUALIFICATION = re.compile(r"\b(?:i have|i've got|i've|ive got|i got|i hold|i did|i studied|"
+                                  r"i'm doing|i completed|i finished|finished|with|got)\s+(?:an?\s+|my\s+|a few\s+)?"
+                                  r"(?:\w+\s+){0,2}$", re.I)
+
+
+def personal_details(tracker: Tracker) -> dict:
+    """What this message says about the person (slot name -> value), whatever its intent."""
+    text = tracker.latest_message.get("text") or ""
+    details = {}
+    for kind, slot in (("age", "age"), ("months", "months_service")):
+        values = entity_values(tracker, kind)
+        if values:
+            details[slot] = values[0]
+    for kind in ("qualification", "subject"):
+        for entity in entities(tracker, kind):
+            start = entity.get("start")
+            if start is not None and _HOLDS_QUALIFICATION.search(text[:start]):
+                details[kind] = entity.get("value")
+                break
+    held = held_role(tracker)
+    if held:
+        details["current_role"] = held
+    return details
+
+
 def unknown_job(text: str, known_names: dict[str, str]) -> str | None:
     from knowledge.names import normalise
     for match in _ASKED_JOB.finditer(text or ""):

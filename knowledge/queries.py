@@ -249,25 +249,24 @@ class KnowledgeBase:
     def find_role(self, text: str | None) -> RoleView | None:
         """A role by any of its names: "PSO", "probation service officer", "trainee"..."""
         snap = self.snapshot()
+        if text in snap.roles:              # an id is exact; "us-probation-officer" is not the
+            return snap.roles[text]         # alias "US probation officer" (the federal title)
         found = self._lookup("role", text)
-        if found is None and text in snap.roles:
-            found = text
         return snap.roles.get(found) if found else None
 
     def find_jurisdiction(self, text: str | None) -> str | None:
-        found = self._lookup("jurisdiction", text)
-        if found is None and text in self.snapshot().jurisdictions:
+        if text in self.snapshot().jurisdictions:
             return text
-        return found
+        return self._lookup("jurisdiction", text)
 
     def find_qualification(self, text: str | None) -> NamedThing | None:
         snap = self.snapshot()
-        found = self._lookup("qualification", text) or (text if text in snap.qualifications else None)
+        found = text if text in snap.qualifications else self._lookup("qualification", text)
         return snap.qualifications.get(found) if found else None
 
     def find_subject(self, text: str | None) -> NamedThing | None:
         snap = self.snapshot()
-        found = self._lookup("subject", text) or (text if text in snap.subjects else None)
+        found = text if text in snap.subjects else self._lookup("subject", text)
         return snap.subjects.get(found) if found else None
 
     def names(self, kind: str) -> dict[str, str]:

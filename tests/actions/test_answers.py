@@ -98,3 +98,17 @@ def test_a_broken_knowledge_base_gets_a_polite_message(say, monkeypatch, tmp_pat
     knowledge_access.reset()
     messages, _ = run(ActionAnswer(), say("what band is a PSO?", "ask_band"))
     assert "can't reach my knowledge base" in messages[0]["text"]
+
+
+def test_a_question_with_personal_details_is_answered_for_that_person(say):
+    tracker = say("I'm 40 with a bachelor's degree, what do I need to be a federal probation officer?",
+                  "ask_entry")
+    messages, slots = run(ActionAnswer(), tracker)
+    assert "37" in messages[0]["text"]
+    assert slots["age"] == 40 and slots["qualification"] == "bachelors-degree"
+
+
+def test_a_general_question_does_not_claim_a_qualification(say):
+    messages, slots = run(ActionAnswer(), say("do I need a degree to be a probation officer?", "ask_entry"))
+    assert "qualification" not in slots
+    assert "Level 3" in messages[0]["text"]

@@ -111,3 +111,9 @@ def test_names_for_the_entity_extractor_cover_every_kind(kb):
     assert kb.names("jurisdiction")["scotland"] == "scotland"
     assert kb.find_subject("Criminology").modules_covered == 4
     assert kb.find_qualification("A levels").level == 3
+
+
+def test_an_id_always_finds_its_own_role(kb):
+    # "US probation officer" is the federal job title, but the id names the state-level role
+    assert kb.find_role("us-probation-officer").id == "us-probation-officer"
+    assert kb.find_role("US probation officer").id == "us-federal-po"
