@@ -20,7 +20,7 @@ PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.
 	[ -n "$$c" ] || continue; \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
 
-.PHONY: help venv run test test-unit test-stories shell train eval kb validate clean
+.PHONY: help venv run test shell train eval kb validate bench clean
 
 help:
 	@echo "make run    start the bot (Rasa server + action server), training a model first if needed"
@@ -29,6 +29,7 @@ help:
 	@echo "make train  train a model when the data changed"
 	@echo "make eval   held-out NLU report in results/"
 	@echo "make kb     validate the knowledge files and build the knowledge database"
+	@echo "make bench  shipped configuration against the rasa init baseline: results/bench.md"
 
 venv: $(STAMP)
 
@@ -62,6 +63,9 @@ eval: $(STAMP)
 
 validate: $(STAMP)
 	$(PY) -m bot validate
+
+bench: $(STAMP)
+	$(PY) -m bot.bench.run
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -1,0 +1,59 @@
+"""An asyncio load client for the REST channel: realistic multi-turn conversations that call
+actions and query the knowledge base, timing every turn."""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import aiohttp
+
+# A visitor's conversation: a question, follow-ups that carry context, the planner, thanks.
+SCRIPT = (
+    "hi",
+    "what band is a PSO?",
+    "and how much do they earn?",
+    "what qualifications do I need to be a probation officer?",
+    "what about in Scotland?",
+    "can I skip the PSO stage with a criminology degree?",
+    "how do I become a probation officer?",
+    "I have A levels",
+    "thanks",
+)
+
+
+async def _conversation(session: aiohttp.ClientSession, url: str, latencies: list[float],
+                        failures: list[str]) -> None:
+    sender = f"bench-{uuid.uuid4().hex[:12]}"
+    for text in SCRIPT:
+        started = time.perf_counter()
+        try:
+            async with session.post(url, json={"sender": sender, "message": text}) as response:
+                body = await response.json()
+                if response.status != 200 or not body:
+                    failures.append(f"{response.status} {text!r}")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            failures.append(f"{type(error).__name__} {text!r}")
+        latencies.append((time.perf_counter() - started) * 1000)
+
+
+async def run(base_url: str, conversations: int, concurrency: int) -> dict:
+    """`conversations` scripted conversations, `concurrency` at a time; latency per turn in ms."""
+    url = f"{base_url}/webhooks/rest/webhook"
+    latencies: list[float] = []
+    failures: list[str] = []
+    gate = asyncio.Semaphore(concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout,
+                                     connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        async def one():
+            async with gate:
+                await _conversation(session, url, latencies, failures)
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(conversations)))
+        wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+    return {"turns": len(latencies), "failures": len(failures), "wall_s": round(wall, 2),
+            "p50_ms": pick(0.50), "p95_ms": pick(0.95), "p99_ms": pick(0.99),
+            "throughput": round(len(latencies) / wall, 1)}

@@ -1,0 +1,160 @@
+"""`python -m bot.bench.run` (make bench): train, start, load and evaluate the shipped
+configuration and the `rasa init` baseline on this machine, and write results/bench.json and
+results/bench.md. Each figure is measured the same way for both."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import socket
+
+import requests
+
+from bot import cli
+from bot.bench import load
+
+ROOT = cli.ROOT
+OUT = ROOT / "results"
+CONFIGS = {"shipped": ROOT / "config.yml", "baseline": ROOT / "bot" / "bench" / "baseline.yml"}
+KEYS = ("cold_start_s", "p50_ms_1", "p95_ms_1", "p99_ms_1", "p50_ms_20", "p95_ms_20", "p99_ms_20",
+        "throughput_20", "rss_mb_rasa", "rss_mb_actions", "train_s", "model_mb", "intent_accuracy",
+        "macro_f1")
+# Lower is better for these; for the rest (throughput, accuracy) higher is better.
+LOWER_IS_BETTER = {"cold_start_s", "p50_ms_1", "p95_ms_1", "p99_ms_1", "p50_ms_20", "p95_ms_20",
+                   "p99_ms_20", "rss_mb_rasa", "rss_mb_actions", "train_s", "model_mb"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The kernel's high-water mark of the process's resident memory (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def train(name: str, config: Path) -> tuple[Path, float]:
+    out = OUT / "bench" / name
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(config), "--out", str(out),
+                    "--fixed-model-name", "model", "--force", "--quiet"],
+                   cwd=ROOT, env=cli._env(), check=True, stdout=subprocess.DEVNULL)
+    return out / "model.tar.gz", round(time.perf_counter() - started, 1)
+
+
+def evaluate(model: Path, name: str) -> tuple[float, float]:
+    out = OUT / "bench" / name / "nlu"
+    subprocess.run([sys.executable, "-m", "rasa", "test", "nlu", "--model", str(model), "--nlu",
+                    str(cli.HELDOUT), "--out", str(out), "--no-plot"],
+                   cwd=ROOT, env=cli._env(), check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    report = json.loads((out / "intent_report.json").read_text())
+    return round(report["accuracy"], 4), round(report["macro avg"]["f1-score"], 4)
+
+
+def serve_and_load(model: Path, env: dict) -> dict:
+    bot_port, action_port = free_port(), free_port()
+    env = {**env, "BOT_PORT": str(bot_port), "ACTION_PORT": str(action_port)}
+    base = f"http://127.0.0.1:{bot_port}"
+    launched = time.perf_counter()
+    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port",
+                                str(action_port)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rasa = subprocess.Popen([sys.executable, "-m", "rasa", "run", "--model", str(model), "--port",
+                             str(bot_port), "--credentials", "credentials.yml", "--endpoints",
+                             "endpoints.yml"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        answered = None
+        while answered is None and time.perf_counter() - launched < 300:
+            if rasa.poll() is not None or actions.poll() is not None:
+                raise SystemExit("a server exited during the benchmark")
+            try:
+                replies = requests.post(f"{base}/webhooks/rest/webhook", timeout=5,
+                                        json={"sender": "bench-cold", "message": "what band is a PSO?"}).json()
+                if replies and "Band 3" in (replies[0].get("text") or ""):
+                    answered = time.perf_counter() - launched
+            except requests.RequestException:
+                pass
+            if answered is None:
+                time.sleep(0.1)
+        if answered is None:
+            raise SystemExit("no correct answer within 300 s")
+        one = asyncio.run(load.run(base, conversations=12, concurrency=1))
+        twenty = asyncio.run(load.run(base, conversations=40, concurrency=20))
+        return {
+            "cold_start_s": round(answered, 1),
+            "p50_ms_1": one["p50_ms"], "p95_ms_1": one["p95_ms"], "p99_ms_1": one["p99_ms"],
+            "p50_ms_20": twenty["p50_ms"], "p95_ms_20": twenty["p95_ms"], "p99_ms_20": twenty["p99_ms"],
+            "throughput_20": twenty["throughput"],
+            "rss_mb_rasa": peak_rss_mb(rasa.pid), "rss_mb_actions": peak_rss_mb(actions.pid),
+            "turns": one["turns"] + twenty["turns"], "failed_turns": one["failures"] + twenty["failures"],
+        }
+    finally:
+        cli.stop([actions, rasa])
+
+
+def measure(name: str, config: Path, env: dict) -> dict:
+    log(f"{name}: training with {config.relative_to(ROOT)}")
+    model, train_s = train(name, config)
+    log(f"{name}: trained in {train_s} s; starting servers and sending load")
+    figures = serve_and_load(model, env)
+    accuracy, f1 = evaluate(model, name)
+    figures.update(train_s=train_s, model_mb=round(model.stat().st_size / 2**20, 2),
+                   intent_accuracy=accuracy, macro_f1=f1)
+    log(f"{name}: " + ", ".join(f"{k}={figures[k]}" for k in KEYS))
+    return figures
+
+
+def ratio(key: str, shipped: float, baseline: float) -> float | None:
+    return round(shipped / baseline, 3) if baseline else None
+
+
+def write_reports(results: dict) -> None:
+    OUT.mkdir(exist_ok=True)
+    results["ratio"] = {k: ratio(k, results["shipped"][k], results["baseline"][k]) for k in KEYS}
+    (OUT / "bench.json").write_text(json.dumps(results, indent=2))
+    lines = ["# Benchmark: shipped configuration against the `rasa init` baseline", "",
+             f"Measured on {os.cpu_count()} CPU cores, {time.strftime('%Y-%m-%d %H:%M')}; the same data, "
+             "domain, actions and knowledge base for both. Latency is per REST turn of a 9-turn "
+             "conversation that calls actions; `_1` is one conversation at a time (12 conversations), "
+             "`_20` is 20 at once (40 conversations).", "",
+             "| figure | shipped | baseline | shipped / baseline | better |", "| --- | ---: | ---: | ---: | --- |"]
+    for key in KEYS:
+        s, b, r = results["shipped"][key], results["baseline"][key], results["ratio"][key]
+        better = "lower" if key in LOWER_IS_BETTER else "higher"
+        lines.append(f"| `{key}` | {s} | {b} | {r} | {better} |")
+    lines += ["", f"Turns sent: shipped {results['shipped']['turns']} "
+                  f"({results['shipped']['failed_turns']} failed), baseline {results['baseline']['turns']} "
+                  f"({results['baseline']['failed_turns']} failed)."]
+    (OUT / "bench.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    started = time.perf_counter()
+    env = {**cli._env(), "DATABASE_URL": f"sqlite:///{ROOT / 'var' / 'bench-knowledge.sqlite'}"}
+    from knowledge.loader import load as load_knowledge
+    load_knowledge(env["DATABASE_URL"])
+    results = {name: measure(name, config, env) for name, config in CONFIGS.items()}
+    write_reports(results)
+    log(f"done in {time.perf_counter() - started:.0f} s: results/bench.json, results/bench.md")
+    print((OUT / "bench.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
