@@ -37,3 +37,12 @@ def test_conversation(bot_server, script):
         if "buttons" in turn:
             buttons = [b for r in replies for b in r.get("buttons") or []]
             assert len(buttons) >= turn["buttons"], f"too few suggestions: {where}"
+
+
+def test_suggestion_payloads_are_valid_and_pressing_one_answers_it(bot_server):
+    conversation = Conversation(bot_server)
+    buttons = [b for r in conversation.say("hello") for b in r.get("buttons") or []]
+    band = next(b for b in buttons if b["payload"].startswith("/ask_band"))
+    assert band["payload"] == '/ask_band{"role": "pso"}'
+    replies = conversation.say(band["payload"])
+    assert "Band 3" in replies[0]["text"]
