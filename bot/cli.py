@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from bot import settings as settings_module
+from bot.channels.credentials import write_credentials
 
 ROOT = settings_module.ROOT
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -69,8 +70,12 @@ def _wait_for(url: str, process: subprocess.Popen, seconds: float) -> bool:
     return False
 
 
-def start_servers(cfg, extra_rasa_args: tuple[str, ...] = ()) -> list[subprocess.Popen]:
-    """Start the action server, then the Rasa server; returns both processes once each answers."""
+def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
+                  credentials: Path | None = None) -> list[subprocess.Popen]:
+    """Start the action server, then the Rasa server; returns both processes once each answers.
+    Without `credentials`, the channels are those the environment configures."""
+    if credentials is None:
+        credentials = write_credentials(ROOT / "var" / "credentials.yml")
     env = _env()
     env["ACTION_PORT"] = str(cfg.action_port)
     actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
@@ -81,7 +86,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = ()) -> list[subprocess
     model = latest_model(cfg.models_dir)
     rasa = subprocess.Popen([sys.executable, "-m", "rasa", "run", "--model", str(model),
                              "--port", str(cfg.bot_port), "--interface", cfg.host,
-                             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+                             "--credentials", str(credentials), "--endpoints", "endpoints.yml",
                              "--cors", os.environ.get("WEB_ORIGINS", "*"), *extra_rasa_args],
                             cwd=ROOT, env=env)
     if not _wait_for(f"http://127.0.0.1:{cfg.bot_port}/", rasa, 180):

@@ -1,0 +1,224 @@
+"""Telegram: answers with their source in italics and suggestions as an inline keyboard, /start and
+/help, and updates accepted only with the secret token Telegram was given in setWebhook.
+
+The Bot API is called directly (POST {base}/bot{token}/{method}, JSON) so that TELEGRAM_API_URL
+can point it elsewhere. setWebhook runs in the background and keeps retrying: Telegram being
+unreachable must not stop the server, whose other channels work without it. Settings come from the
+environment (TELEGRAM_TOKEN, TELEGRAM_BOT_USERNAME, TELEGRAM_WEBHOOK_URL, TELEGRAM_SECRET_TOKEN,
+TELEGRAM_API_URL), so no secret is written to the credentials file."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import html
+import logging
+import os
+import secrets
+from collections import OrderedDict
+from http import HTTPStatus
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.exceptions import InvalidConfigException
+from sanic import Blueprint, response
+from sanic.request import Request
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.telegram.org"
+COMMANDS = {"/start": "/greet", "/help": "/help"}
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class TelegramError(Exception):
+    pass
+
+
+class BotApi:
+    def __init__(self, base_url: str, token: str):
+        self._url = f"{base_url.rstrip('/')}/bot{token}/"
+        self._token = token
+
+    async def call(self, method: str, **params: Any) -> Any:
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
+                async with session.post(self._url + method, json=params) as reply:
+                    body = await reply.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            # The token is part of the URL, and some errors quote the URL.
+            raise TelegramError(f"{method}: {type(error).__name__}: "
+                                f"{str(error).replace(self._token, '<token>')}") from None
+        if not isinstance(body, dict) or not body.get("ok"):
+            raise TelegramError(f"{method}: {body.get('description') if isinstance(body, dict) else body}")
+        return body.get("result")
+
+
+class CallbackKeys:
+    """Telegram allows 64 bytes of callback_data; a longer payload travels as a short key. Keys live
+    in memory, so a press on a long-payload button from before a restart is answered as expired."""
+
+    LIMIT = 64
+
+    def __init__(self, size: int = 5000):
+        self._payloads: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+
+    def encode(self, payload: str) -> str:
+        if len(payload.encode()) <= self.LIMIT:
+            return payload
+        key = "#" + hashlib.sha256(payload.encode()).hexdigest()[:24]   # payloads start with "/"
+        self._payloads[key] = payload
+        self._payloads.move_to_end(key)
+        if len(self._payloads) > self._size:
+            self._payloads.popitem(last=False)
+        return key
+
+    def decode(self, data: str) -> str | None:
+        return self._payloads.get(data) if data.startswith("#") else data
+
+
+def answer_html(text: str, answer: dict | None = None) -> str:
+    """The answer's structure travels with the message (actions/render.py); plain responses from
+    the domain have none and show as they are."""
+    body = html.escape((answer or {}).get("text") or text, quote=False)
+    source = (answer or {}).get("source_line")
+    return f"{body}\n\n<i>{html.escape(source, quote=False)}</i>" if source else body
+
+
+class TelegramOutput(OutputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    def __init__(self, api: BotApi, keys: CallbackKeys):
+        self.api, self.keys = api, keys
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
+                                     **kwargs: Any) -> None:
+        params: dict[str, Any] = {"chat_id": recipient_id, "parse_mode": "HTML",
+                                  "text": answer_html(text, kwargs.get("answer"))}
+        if buttons:
+            params["reply_markup"] = {"inline_keyboard": [
+                [{"text": b["title"], "callback_data": self.keys.encode(b["payload"])}] for b in buttons]}
+        try:
+            await self.api.call("sendMessage", **params)
+        except TelegramError as error:
+            # Raising would lose the turn from the conversation; the person can ask again.
+            logger.error("could not send a Telegram message: %s", error)
+
+
+class TelegramChannel(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict | None) -> "TelegramChannel":
+        names = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_URL")
+        token, username, webhook_url = (os.environ.get(name) for name in names)
+        if not (token and username and webhook_url):
+            raise InvalidConfigException(f"the Telegram channel needs {', '.join(names)}")
+        secret = os.environ.get("TELEGRAM_SECRET_TOKEN")
+        if not secret:
+            # setWebhook hands Telegram the secret at every start, so one made up now works too.
+            logger.warning("TELEGRAM_SECRET_TOKEN is not set; using a secret made for this run")
+            secret = secrets.token_urlsafe(32)
+        return cls(BotApi(os.environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL, token),
+                   username.lstrip("@"), webhook_url, secret)
+
+    def __init__(self, api: BotApi, username: str, webhook_url: str, secret: str):
+        self.api, self.username, self.webhook_url, self.secret = api, username, webhook_url, secret
+        self.keys = CallbackKeys()
+        self._tasks: set[asyncio.Task] = set()
+
+    def get_output_channel(self) -> OutputChannel:
+        return TelegramOutput(self.api, self.keys)
+
+    async def set_webhook(self, first_delay: float = 1.0, longest_delay: float = 300.0) -> None:
+        delay = first_delay
+        while True:
+            try:
+                await self.api.call("setWebhook", url=self.webhook_url, secret_token=self.secret,
+                                    allowed_updates=["message", "callback_query"])
+                logger.info("Telegram webhook set to %s", self.webhook_url)
+                return
+            except TelegramError as error:
+                logger.warning("could not set the Telegram webhook (%s); retrying in %.0f s", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, longest_delay)
+
+    def _in_background(self, coroutine: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _user_text(self, text: str | None) -> str | None:
+        """/start and /help become the greet and help intents; other commands are read as words,
+        so that a typed "/pay" is not taken for an intent. None: a command for another bot."""
+        if not text:
+            return None
+        text = text.replace(f"@{self.username} ", "").strip()
+        if not text.startswith("/"):
+            return text
+        command, _, rest = text.partition(" ")
+        command, _, addressee = command.partition("@")
+        if addressee and addressee.lower() != self.username.lower():
+            return None
+        return COMMANDS.get(command.lower()) or f"{command[1:]} {rest}".strip() or None
+
+    async def _press(self, query: dict, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        payload = self.keys.decode(query.get("data") or "")
+        # Answered even when expired: until it is, Telegram shows the button as still loading.
+        notice = {} if payload else {"text": "That button has expired; please ask again."}
+        try:
+            await self.api.call("answerCallbackQuery", callback_query_id=query.get("id"), **notice)
+        except TelegramError as error:
+            logger.warning("could not answer a Telegram button press: %s", error)
+        chat = ((query.get("message") or {}).get("chat") or {}).get("id") or (query.get("from") or {}).get("id")
+        if payload and chat is not None:
+            await self._hand_on(payload, chat, on_new_message)
+
+    async def _hand_on(self, text: str, chat: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        await on_new_message(UserMessage(text, self.get_output_channel(), str(chat),
+                                         input_channel=self.name(), metadata={"chat_id": chat}))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        telegram = Blueprint("careers_telegram", __name__)
+
+        @telegram.listener("after_server_start")
+        async def register_webhook(_app: Any, _loop: Any) -> None:
+            self._in_background(self.set_webhook())
+
+        @telegram.listener("before_server_stop")
+        async def stop_background(_app: Any, _loop: Any) -> None:
+            for task in list(self._tasks):
+                task.cancel()
+
+        @telegram.route("/", methods=["GET"])
+        async def health(_: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @telegram.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> response.HTTPResponse:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, self.secret.encode()):
+                logger.warning("refused a Telegram update without the right secret token")
+                return response.text("forbidden", status=HTTPStatus.FORBIDDEN)
+            update = request.json if isinstance(request.json, dict) else {}
+            # A slow reply holds up Telegram's deliveries and invites it to send the update again,
+            # so the bot answers the person after this request returns.
+            if update.get("callback_query"):
+                self._in_background(self._press(update["callback_query"], on_new_message))
+            else:
+                message = update.get("message") or {}
+                text, chat = self._user_text(message.get("text")), (message.get("chat") or {}).get("id")
+                if text and chat is not None:
+                    self._in_background(self._hand_on(text, chat, on_new_message))
+            return response.text("")
+
+        return telegram

@@ -1,0 +1,77 @@
+"""The real bot with its Slack and Telegram channels on, talking to local stand-ins for the Slack
+and Telegram APIs: the trained model, action server and Rasa server, started once per test run."""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot import cli, settings
+from bot.channels.credentials import write_credentials
+from tests.channels.stand_ins import SlackApi, TelegramApi
+from tests.e2e.conftest import free_port
+
+SLACK_TOKEN = "xoxb-test-token"
+SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TELEGRAM_TOKEN = "123456:TEST-token"
+TELEGRAM_SECRET = "channel-tests_secret-0123456789"
+TELEGRAM_WEBHOOK_URL = "https://careers.example.org/webhooks/telegram/webhook"
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextlib.contextmanager
+def running_bot(directory, channel_env: dict[str, str]) -> Iterator[str]:
+    """The servers get the variables when they start; the test process keeps its own environment,
+    so later suites (the e2e bot among them) do not inherit these channels."""
+    env = {"DATABASE_URL": f"sqlite:///{directory / 'knowledge.sqlite'}",
+           "BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()), **channel_env}
+    with _environment(env):
+        cli.prepare()
+        cfg = settings.load()
+        processes = cli.start_servers(cfg, credentials=write_credentials(directory / "credentials.yml"))
+    try:
+        yield f"http://127.0.0.1:{cfg.bot_port}"
+    finally:
+        cli.stop(processes)
+
+
+@dataclass
+class ChannelBot:
+    url: str
+    slack: SlackApi
+    telegram: TelegramApi
+    credentials: Path
+
+
+@pytest.fixture(scope="session")
+def channel_bot(tmp_path_factory) -> Iterator[ChannelBot]:
+    slack, telegram = SlackApi().start(), TelegramApi().start()
+    env = {"SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+           "SLACK_API_URL": slack.api_url,
+           "TELEGRAM_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BOT_USERNAME": "CareersTestBot",
+           "TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+           "TELEGRAM_API_URL": telegram.url}
+    try:
+        directory = tmp_path_factory.mktemp("channels")
+        with running_bot(directory, env) as url:
+            yield ChannelBot(url, slack, telegram, directory / "credentials.yml")
+    finally:
+        slack.stop()
+        telegram.stop()
