@@ -20,7 +20,7 @@ PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.
 	[ -n "$$c" ] || continue; \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
 
-.PHONY: help venv run test shell train eval kb validate bench clean
+.PHONY: help venv run test shell train eval kb validate bench clean browser
 
 help:
 	@echo "make run    start the bot (Rasa server + action server), training a model first if needed"
@@ -67,7 +67,11 @@ validate: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bot.bench.run
 
-test: $(STAMP)
+# The widget's browser test drives Debian's Chromium and chromedriver; installed when missing.
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+
+test: $(STAMP) browser
 	$(PY) -m pytest
 
 clean:

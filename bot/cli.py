@@ -2,7 +2,7 @@
 
     kb        validate the fact files and build the knowledge database
     train     train a model, unless one already matches the data and config
-    run       the action server and the Rasa server together; Ctrl-C stops both
+    run       the action server, the Rasa server and the chat widget's page; Ctrl-C stops all
     shell     chat in the terminal
     validate  rasa data validate
     eval      held-out NLU report (results/nlu/)
@@ -119,6 +119,8 @@ def run() -> int:
     cfg = settings_module.load()
     prepare()
     processes = start_servers(cfg)
+    from bot import web
+    site = web.start_beside_bot(cfg)
     print(f"\nThe bot is running: REST at http://localhost:{cfg.bot_port}/webhooks/rest/webhook, "
           f"socket.io on port {cfg.bot_port}. Press Ctrl-C to stop.\n", flush=True)
     stopping = False
@@ -133,26 +135,23 @@ def run() -> int:
         while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.5)
     finally:
+        if site:
+            site.stop()
         stop(processes)
     failed = [p for p in processes if p.returncode not in (0, -signal.SIGINT, -signal.SIGTERM, None)]
     return 1 if failed and not stopping else 0
 
 
 def shell() -> int:
+    from bot.channels import terminal
     cfg = settings_module.load()
     prepare()
-    env = _env()
-    env["ACTION_PORT"] = str(cfg.action_port)
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(cfg.action_port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # --quiet keeps Rasa's log lines out of the conversation.
+    processes = start_servers(cfg, ("--quiet",))
     try:
-        if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
-            raise SystemExit("the action server did not start")
-        return _rasa("shell", "--model", str(latest_model(cfg.models_dir)), "--endpoints",
-                     "endpoints.yml").returncode
+        return terminal.chat(f"http://127.0.0.1:{cfg.bot_port}/webhooks/rest/webhook")
     finally:
-        stop([actions])
+        stop(processes)
 
 
 def validate() -> int:

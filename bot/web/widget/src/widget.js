@@ -1,0 +1,149 @@
+// The careers chat widget: one <script src=".../widget.js" data-server="http://host:5005"> on a
+// page adds a launcher button and a chat panel talking to the Rasa server over socket.io.
+import { connect } from "./connection.js";
+import { el } from "./dom.js";
+import { chipsElement, messageElement } from "./messages.js";
+import { openStore } from "./store.js";
+import { CSS } from "./styles.js";
+
+const STATUS_TEXT = {
+  connecting: "Connecting to the careers adviser…",
+  online: "Connected",
+  unreachable: "Can't reach the server. Trying again…",
+  reconnecting: "Connection lost. Reconnecting…",
+};
+const QUEUED_TEXT = "Your message will be sent once connected.";
+// Long enough for a slow answer; after it the dots go, so they never spin forever.
+const TYPING_TIMEOUT_MS = 45000;
+
+const script = document.currentScript;
+
+function settings() {
+  const data = (script && script.dataset) || {};
+  return {
+    server: (data.server || `${location.protocol}//${location.hostname}:5005`).replace(/\/+$/, ""),
+    title: data.title || "Probation careers adviser",
+  };
+}
+
+function mount() {
+  const { server, title } = settings();
+  const store = openStore(`probation-careers-chat:${server}`);
+
+  const host = el("div", { id: "pca-widget" });
+  const root = host.attachShadow({ mode: "open" });
+  document.body.append(host);
+
+  const launcher = el("button", {
+    type: "button", className: "pca-launcher", "aria-expanded": "false", "aria-controls": "pca-panel",
+    text: "Ask about probation careers",
+  });
+  const closeButton = el("button", { type: "button", className: "pca-close", "aria-label": "Close chat", text: "×" });
+  const status = el("p", { className: "pca-status", role: "status", "data-state": "connecting" });
+  const log = el("div", {
+    className: "pca-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    "aria-label": "Conversation", tabindex: "0",
+  });
+  const typing = el("p", { className: "pca-typing", hidden: true },
+    el("span", { className: "pca-dots", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
+    el("span", { text: " The adviser is typing…" }));
+  const input = el("input", {
+    id: "pca-input", className: "pca-input", type: "text", autocomplete: "off", maxlength: "500",
+    placeholder: "Ask about working in probation",
+  });
+  const form = el("form", { className: "pca-form" },
+    el("label", { for: "pca-input", className: "pca-sr", text: "Your question" }),
+    input,
+    el("button", { type: "submit", className: "pca-send", text: "Send" }));
+  const panel = el("section", { id: "pca-panel", className: "pca-panel", "aria-label": title, hidden: true },
+    el("div", { className: "pca-header" }, el("h2", { className: "pca-title", text: title }), closeButton),
+    status, log, typing, form);
+  root.append(el("style", { text: CSS }), el("div", { className: "pca-root" }, launcher, panel));
+
+  let typingTimer = null;
+  const setTyping = (on) => {
+    typing.hidden = !on;
+    log.setAttribute("aria-busy", on ? "true" : "false");
+    clearTimeout(typingTimer);
+    if (on) typingTimer = setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
+  };
+  const scrollToEnd = () => { log.scrollTop = log.scrollHeight; };
+  const clearChips = () => log.querySelectorAll(".pca-chips").forEach((chips) => chips.remove());
+
+  const render = (message, withChips) => {
+    log.querySelector(".pca-empty")?.remove();
+    log.append(messageElement(message));
+    if (withChips && message.buttons && message.buttons.length) log.append(chipsElement(message.buttons, pick));
+    scrollToEnd();
+  };
+
+  function showStatus(state, waiting) {
+    status.dataset.state = state;
+    status.textContent = waiting ? `${STATUS_TEXT[state]} ${QUEUED_TEXT}` : STATUS_TEXT[state];
+    if (state !== "online") setTyping(false);
+  }
+
+  const setOpen = (open, { focus = true } = {}) => {
+    panel.hidden = !open;
+    launcher.hidden = open && window.matchMedia("(max-width: 480px)").matches;
+    launcher.setAttribute("aria-expanded", String(open));
+    store.update({ open });
+    if (!focus) return;
+    if (open) { scrollToEnd(); input.focus(); } else { launcher.focus(); }
+  };
+
+  const connection = connect(server, {
+    sessionId: store.get().sessionId,
+    onSession: (sessionId) => store.update({ sessionId }),
+    onStatus: showStatus,
+    onSent: () => setTyping(true),
+    onBotMessage: (data) => {
+      setTyping(false);
+      if (!data.text) return;
+      const buttons = (data.quick_replies || data.buttons || [])
+        .filter((b) => b && b.title && b.payload)
+        .map((b) => ({ title: String(b.title), payload: String(b.payload) }));
+      const message = { from: "bot", text: String(data.text), buttons };
+      clearChips();
+      store.add(message);
+      render(message, true);
+    },
+  });
+
+  function say(shown, sent) {
+    const message = { from: "user", text: shown };
+    clearChips();
+    store.add(message);
+    render(message, false);
+    const waiting = connection.send(sent);
+    if (waiting) showStatus(status.dataset.state, waiting);
+  }
+
+  function pick(button) {
+    say(button.title, button.payload);
+    input.focus();
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    say(text, text);
+  });
+  launcher.addEventListener("click", () => setOpen(panel.hidden));
+  closeButton.addEventListener("click", () => setOpen(false));
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") setOpen(false);
+  });
+
+  const { messages, open } = store.get();
+  if (!messages.length) {
+    log.append(el("p", { className: "pca-empty", text: "Ask about bands, pay, qualifications or how to become a probation officer." }));
+  }
+  messages.forEach((message, i) => render(message, i === messages.length - 1 && message.from === "bot"));
+  setOpen(Boolean(open), { focus: false });
+}
+
+if (document.body) mount();
+else document.addEventListener("DOMContentLoaded", mount);
