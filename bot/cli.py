@@ -84,7 +84,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
         actions.terminate()
         raise SystemExit("the action server did not start; see the messages above")
     model = latest_model(cfg.models_dir)
-    rasa = subprocess.Popen([sys.executable, "-m", "rasa", "run", "--model", str(model),
+    rasa = subprocess.Popen([sys.executable, "-m", "bot.server", "run", "--model", str(model),
                              "--port", str(cfg.bot_port), "--interface", cfg.host,
                              "--credentials", str(credentials), "--endpoints", "endpoints.yml",
                              "--cors", os.environ.get("WEB_ORIGINS", "*"), *extra_rasa_args],
@@ -97,9 +97,11 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
+    # SIGTERM, not SIGINT: a process started in the background by a non-interactive shell
+    # ignores SIGINT, and both Sanic servers shut down cleanly on SIGTERM.
     for process in reversed(processes):
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.terminate()
     for process in reversed(processes):
         try:
             process.wait(timeout=15)
