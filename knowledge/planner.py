@@ -152,7 +152,7 @@ class Planner:
         plan.alternatives = [self.kb.route("l3-apprenticeship")]
         return plan
 
-    def _internal(self, plan: Plan, profile: Profile, level: int | None) -> Plan | None:
+    def _internal(self, plan: Plan, profile: Profile, level: int | None) -> Plan:
         kb, why = self.kb, self._why
         needed = int(kb.value("pqip-internal-route", 6))
         if profile.months_service is None:
