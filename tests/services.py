@@ -2,11 +2,13 @@
 CI's; when one does not, start it rather than skip the tests that need it."""
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import socket
 import subprocess
 import time
+from typing import Iterator
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -50,3 +52,18 @@ def ensure_redis(host: str = "127.0.0.1", port: int = 6379) -> None:
 
 def postgres_admin_url() -> str:
     return os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the servers a test starts, and put them back after."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -3,7 +3,6 @@ and Telegram APIs: the trained model, action server and Rasa server, started onc
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -14,6 +13,7 @@ from bot import cli, settings
 from bot.channels.credentials import write_credentials
 from tests.channels.stand_ins import SlackApi, TelegramApi
 from tests.e2e.conftest import free_port
+from tests.services import environment
 
 SLACK_TOKEN = "xoxb-test-token"
 SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -23,26 +23,12 @@ TELEGRAM_WEBHOOK_URL = "https://careers.example.org/webhooks/telegram/webhook"
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-@contextlib.contextmanager
 def running_bot(directory, channel_env: dict[str, str]) -> Iterator[str]:
     """The servers get the variables when they start; the test process keeps its own environment,
     so later suites (the e2e bot among them) do not inherit these channels."""
     env = {"DATABASE_URL": f"sqlite:///{directory / 'knowledge.sqlite'}",
            "BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()), **channel_env}
-    with _environment(env):
+    with environment(env):
         cli.prepare()
         cfg = settings.load()
         processes = cli.start_servers(cfg, credentials=write_credentials(directory / "credentials.yml"))

@@ -2,7 +2,6 @@
 ports, with a knowledge base of its own, and talked to only over HTTP."""
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 
@@ -10,6 +9,7 @@ import pytest
 import requests
 
 from bot import cli, settings
+from tests.services import environment
 
 
 def free_port() -> int:
@@ -21,20 +21,13 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def bot_server(tmp_path_factory):
     database = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'knowledge.sqlite'}"
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "BOT_PORT", "ACTION_PORT")}
-    os.environ.update(DATABASE_URL=database, BOT_PORT=str(free_port()), ACTION_PORT=str(free_port()))
-    try:
+    with environment({"DATABASE_URL": database, "BOT_PORT": str(free_port()),
+                      "ACTION_PORT": str(free_port())}):
         cli.prepare()
         cfg = settings.load()
         processes = cli.start_servers(cfg)
         yield f"http://127.0.0.1:{cfg.bot_port}"
         cli.stop(processes)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 class Conversation:
