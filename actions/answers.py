@@ -63,14 +63,17 @@ class ActionAnswer(Action):
         about = context.subject(tracker, adv.kb.names("role"))
         if intent == "what_about":
             topic = tracker.get_slot("topic") or ("region" if about.jurisdiction else "overview")
-            if topic == "plan":
-                return []          # a plan is re-run by action_plan_route, not here
         else:
             topic = INTENT_TOPICS.get(intent, "overview")
 
         details = context.personal_details(tracker)
         events = [SlotSet(slot, value) for slot, value in details.items()]
-        if about.unknown_role and topic in ROLE_TOPICS:
+        if topic == "plan":
+            # "what about in Scotland?" after a plan: the same person's plan for that place
+            place = about.jurisdiction or tracker.get_slot("jurisdiction")
+            answer = adv.plan(dataclasses.replace(context.profile(tracker), **details,
+                                                  jurisdiction=place))
+        elif about.unknown_role and topic in ROLE_TOPICS:
             answer = adv.unknown_role(about.unknown_role)
         elif topic in PERSONAL_TOPICS and (details or (topic == "skip_pso" and self._has_background(tracker))):
             # "I'm 40 with a degree, what do I need...": answer for this person, not in general

@@ -112,3 +112,12 @@ def test_a_general_question_does_not_claim_a_qualification(say):
     messages, slots = run(ActionAnswer(), say("do I need a degree to be a probation officer?", "ask_entry"))
     assert "qualification" not in slots
     assert "Level 3" in messages[0]["text"]
+
+
+def test_what_about_another_place_after_a_plan_re_plans_there(say):
+    tracker = say("what about in Scotland?", "what_about",
+                  {"topic": "plan", "qualification": "bachelors-degree", "subject": "criminology"})
+    messages, slots = run(ActionAnswer(), tracker)
+    assert messages, "a follow-up after a plan must get a reply"
+    assert "social work" in messages[0]["text"].lower()
+    assert slots["jurisdiction"] == "scotland"
