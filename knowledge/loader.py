@@ -273,6 +273,12 @@ class _Validator:
         if target is not None:
             self.refs.append((check.file, check.entry, field_name, section, target))
 
+    def sourced(self, check: _Checker, item: dict) -> dict:
+        """An entry's source and date, with the source checked to exist once all files are read."""
+        prov = check.provenance(item)
+        self.ref(check, "source", "sources", prov["source_id"])
+        return prov
+
     def alias(self, check: _Checker, kind: str, target: str, names: list[str], display: str) -> None:
         """Register every spelling of a name. A name written in a file always wins over a
         generated plural or singular; two entries claiming the same written name is an error."""
@@ -368,8 +374,7 @@ class _Validator:
             check.fail("'applies_to' is missing: say which year the figure is for")
         status = check.status(rate)
         self.ref(check, "superseded_by", "pay", status["superseded_by_id"])
-        prov = check.provenance(rate)
-        self.ref(check, "source", "sources", prov["source_id"])
+        prov = self.sourced(check, rate)
         self.position += 1
         self.rows[PayRate].append({
             "id": pid, "role_id": rid, "label": check.choice(rate, "label", schema.PAY_LABELS),
@@ -425,8 +430,7 @@ class _Validator:
         else:
             status = check.status(item)
             self.ref(check, "superseded_by", "facts", status["superseded_by_id"])
-        prov = check.provenance(item)
-        self.ref(check, "source", "sources", prov["source_id"])
+        prov = self.sourced(check, item)
         self.position += 1
         self.rows[Fact].append({
             "id": fid, "topic": topic, "jurisdiction_id": jurisdiction, "text": check.text(item, "text"),
@@ -444,8 +448,7 @@ class _Validator:
         level = check.number(item, "level", required=True, integer=True)
         if level is not None and not 1 <= level <= 8:
             check.fail(f"'level' must be between 1 and 8, not {level}")
-        prov = check.provenance(item)
-        self.ref(check, "source", "sources", prov["source_id"])
+        prov = self.sourced(check, item)
         self.rows[Qualification].append({"id": qid, "name": name, "level": level,
                                          "social_work": check.flag(item, "social_work"), **prov})
         self.alias(check, "qualification", qid, [name or qid, *check.names(item, "aliases")], name or qid)
@@ -455,8 +458,7 @@ class _Validator:
         modules = check.number(item, "modules_covered", integer=True)
         if modules is not None and modules > 4:
             check.fail("'modules_covered' counts PQiP's four knowledge modules, so at most 4")
-        prov = check.provenance(item)
-        self.ref(check, "source", "sources", prov["source_id"])
+        prov = self.sourced(check, item)
         self.rows[Subject].append({"id": sid, "name": name, "modules_covered": modules,
                                    "social_work": check.flag(item, "social_work"), **prov})
         self.alias(check, "subject", sid, [name or sid, *check.names(item, "aliases")], name or sid)

@@ -117,3 +117,15 @@ class TelegramApi(StandIn):
                                            "chat": {"id": call.params.get("chat_id")},
                                            "text": call.params.get("text")}}
         return {"ok": True, "result": True}
+
+
+class AnsweredInOrder:
+    """For the people the channel tests play. The bot answers one person's messages in order, so
+    once a greeting sent now has been answered, every earlier message has been answered too, or
+    never will be: a barrier that proves "no reply" without sleeping."""
+    GREETING: str
+
+    def replies_so_far(self, containing: str = "") -> list[dict]:
+        self.say(self.GREETING)
+        self.wait_for_reply("Hello")
+        return self.replies(containing)

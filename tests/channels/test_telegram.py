@@ -12,15 +12,16 @@ import requests
 from bot.channels.telegram import CallbackKeys
 from tests.channels.conftest import (TELEGRAM_SECRET, TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_URL,
                                      running_bot)
-from tests.channels.stand_ins import TelegramApi
+from tests.channels.stand_ins import AnsweredInOrder, TelegramApi
 from tests.e2e.conftest import free_port
 
 PSO_BAND = '/ask_band{"role": "pso"}'
 _update_ids = itertools.count(random.randrange(10**6, 10**7))
 
 
-class TelegramChat:
+class TelegramChat(AnsweredInOrder):
     """One private chat with the bot; its id tells its replies apart."""
+    GREETING = "/start"
 
     def __init__(self, bot):
         self.bot = bot
@@ -85,10 +86,7 @@ def test_a_message_is_answered_with_its_source_and_an_inline_keyboard(chat):
 @pytest.mark.parametrize("secret", [None, "", "the-wrong-secret"], ids=["missing", "empty", "wrong"])
 def test_an_update_without_the_secret_is_refused_and_not_answered(chat, secret):
     assert chat.post(chat.message("what band is a PSO?"), secret=secret).status_code == 403
-    # Anything accepted before this greeting would be answered before it: same chat, in order.
-    chat.say("/start")
-    chat.wait_for_reply("Hello")
-    assert chat.replies("Band 3") == []
+    assert chat.replies_so_far("Band 3") == []
 
 
 def test_start_greets_and_help_explains(chat):
@@ -112,9 +110,7 @@ def test_a_press_on_an_expired_long_payload_button_says_so(chat, channel_bot):
     [ack] = channel_bot.telegram.wait_for(
         "answerCallbackQuery", lambda c: c.params["callback_query_id"] == f"cq-expired-{chat.chat_id}")
     assert "expired" in ack.params["text"]
-    chat.say("/start")
-    chat.wait_for_reply("Hello")
-    assert len(chat.replies()) == 1
+    assert len(chat.replies_so_far()) == 1
 
 
 def test_long_payloads_travel_as_short_keys_and_come_back():
