@@ -119,21 +119,30 @@ def prepare() -> None:
 
 def run() -> int:
     cfg = settings_module.load()
-    prepare()
-    processes = start_servers(cfg)
-    from bot import web
-    site = web.start_beside_bot(cfg)
-    print(f"\nThe bot is running: REST at http://localhost:{cfg.bot_port}/webhooks/rest/webhook, "
-          f"socket.io on port {cfg.bot_port}. Press Ctrl-C to stop.\n", flush=True)
     stopping = False
 
     def on_signal(signum, _frame):
         nonlocal stopping
         stopping = True
 
+    # Installed before anything starts: Ctrl-C during training or start-up must shut down as
+    # cleanly as Ctrl-C later (the children get the terminal's Ctrl-C themselves).
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
+        prepare()
+        processes = [] if stopping else start_servers(cfg)
+    except SystemExit:
+        if stopping:
+            return 0
+        raise
+    from bot import web
+    site = None
+    try:
+        if not stopping:
+            site = web.start_beside_bot(cfg)
+            print(f"\nThe bot is running: REST at http://localhost:{cfg.bot_port}/webhooks/rest/webhook, "
+                  f"socket.io on port {cfg.bot_port}. Press Ctrl-C to stop.\n", flush=True)
         while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.5)
     finally:
