@@ -57,6 +57,8 @@ def _cache_event_type_lookup() -> None:
 def main() -> None:
     _patch_action_response_validation()
     _cache_event_type_lookup()
+    from bot import speedups
+    speedups.apply()                       # after the two above: it wraps the cached validator
     from rasa.__main__ import main as rasa_main
     rasa_main()
 

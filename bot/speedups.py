@@ -1,0 +1,428 @@
+"""Measured speed fixes to Rasa 3.6 internals, applied by `bot.server` before Rasa starts.
+
+Each one was found by profiling the REST load of `bot/bench/load.py` (20 conversations at once,
+py-spy and cProfile on the Rasa server) and keeps Rasa's behaviour: the same predictions, the
+same events, the same errors. CPU per turn figures are for the Rasa server process before the
+fix; the README's Performance section has the table.
+
+`apply()` is idempotent."""
+from __future__ import annotations
+
+import copy as _copy
+import functools
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+logger = logging.getLogger(__name__)
+
+_applied = False
+
+
+def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    _applied = True
+    _sequential_graph_runner()
+    _rule_policy_cached_rule_matching()
+    _past_states_once_per_graph_run()
+    _no_deepcopy_for_disabled_debug_logs()
+    _pooled_action_server_connections()
+    _fast_valid_action_responses()
+
+
+# --- the graph runner ---------------------------------------------------------------------------
+
+def _sequential_graph_runner() -> None:
+    """Run the inference graph in a precomputed order instead of through `dask.get`.
+
+    Every turn runs the NLU graph once and the policy graph about twice; dask re-orders and
+    schedules the ~6 nodes of each run every time (~1 ms a run, ~9% of the server's CPU under
+    load). Rasa's graph runner is synchronous (`dask.get` is dask's single-threaded scheduler), so
+    running the nodes one after another in dependency order computes the same values: each node
+    gets the `(name, output)` tuples of the nodes it needs, an input gets `(name, value)`, and a
+    name that is neither is passed through as the name itself (what dask does with a key it does
+    not know, and what `GraphNode` reports as unresolved). Exceptions propagate unchanged, and a
+    `RuntimeError` becomes `GraphRunError` as in `DaskGraphRunner.run`."""
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    original_run = DaskGraphRunner.run
+    runner_logger = logging.getLogger("rasa.engine.runner.dask")
+
+    def plan_for(self, run_targets: List[Text]):
+        plans = self.__dict__.setdefault("_speedups_plans", {})
+        key = tuple(run_targets)
+        plan = plans.get(key)
+        if plan is None:
+            schema = self._graph_schema.minimal_graph_schema(run_targets)
+            nodes = schema.nodes
+            order: List[Text] = []
+            state: Dict[Text, int] = {}
+
+            def visit(name: Text) -> None:      # depth-first, dependencies first
+                if state.get(name) == 2 or name not in nodes:
+                    return
+                if state.get(name) == 1:
+                    raise GraphRunError(f"The graph has a cycle through '{name}'.")
+                state[name] = 1
+                for needed in nodes[name].needs.values():
+                    visit(needed)
+                state[name] = 2
+                order.append(name)
+
+            for target in run_targets:
+                visit(target)
+            for name in nodes:                  # dask runs every node of the minimal schema
+                visit(name)
+            plan = [(name, self._instantiated_nodes[name], tuple(nodes[name].needs.values()))
+                    for name in order]
+            plans[key] = plan
+        return plan
+
+    def run(self, inputs: Optional[Dict[Text, Any]] = None,
+            targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+        run_targets = targets if targets else self._graph_schema.target_names
+        plan = plan_for(self, run_targets)
+        node_names = {name for name, _, _ in plan}
+        if inputs and any(name in node_names for name in inputs):
+            return original_run(self, inputs, targets)     # an input replacing a node: dask's way
+        if any(t not in node_names and not (inputs and t in inputs) for t in run_targets):
+            return original_run(self, inputs, targets)
+        graph: Dict[Text, Any] = dict.fromkeys(node_names)
+        if inputs:
+            self._add_inputs_to_graph(inputs, graph)       # raises on an input named like a node
+        if runner_logger.isEnabledFor(logging.DEBUG):
+            runner_logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} "
+                                f"and {self._execution_context}.")
+        values: Dict[Text, Any] = {}
+        if inputs:
+            for name in inputs:
+                values[name] = graph[name]
+        try:
+            for name, node, needs in plan:
+                values[name] = node(*[values[n] if n in values else n for n in needs])
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(values[t] for t in run_targets)
+
+    DaskGraphRunner.run = run
+
+
+# --- RulePolicy ---------------------------------------------------------------------------------
+
+def _rule_policy_cached_rule_matching() -> None:
+    """Remember which rules match the last few conversation states.
+
+    `RulePolicy._get_possible_keys` checks every rule (~180 here, because each `or` step is a
+    rule of its own) against the conversation's states, one to three times a prediction: ~1 ms
+    of each prediction. Its answer depends only on the lookup and on the last N states, where N
+    is the length of the longest rule (a rule is applicable at every turn further back than its
+    own length: `_is_rule_applicable` returns True there). So the answer is cached on exactly
+    those inputs: the lookup's identity and the last N states, frozen. Conversations repeat the
+    same few shapes (intent, previous action, slots, active loop), so most predictions hit."""
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    original = RulePolicy._get_possible_keys
+    max_lengths: Dict[int, int] = {}
+
+    def freeze(state: Dict[Text, Any]):
+        return tuple(sorted((kind, tuple(sorted(sub.items())) if isinstance(sub, dict) else sub)
+                            for kind, sub in state.items()))
+
+    def _get_possible_keys(self, lookup: Dict[Text, Text], states: List[Dict[Text, Any]]):
+        cache = self.__dict__.get("_speedups_rule_cache")
+        if cache is None:
+            cache = self.__dict__["_speedups_rule_cache"] = _LRU(8192)
+        length = max_lengths.get(id(lookup))
+        if length is None or self.__dict__.get("_speedups_lookups", {}).get(id(lookup)) is not lookup:
+            length = max((len(self._rule_key_to_state(k)) for k in lookup), default=0)
+            max_lengths[id(lookup)] = length
+            self.__dict__.setdefault("_speedups_lookups", {})[id(lookup)] = lookup
+        try:
+            key = (id(lookup), len(lookup), tuple(freeze(s) for s in states[-length:]) if length else ())
+            hash(key)
+        except TypeError:                       # an unhashable value in a state: no caching
+            return original(self, lookup, states)
+        found = cache.get(key)
+        if found is None:
+            found = frozenset(original(self, lookup, states))
+            cache.put(key, found)
+        return set(found)
+
+    RulePolicy._get_possible_keys = _get_possible_keys
+
+
+class _LRU:
+    def __init__(self, size: int) -> None:
+        from collections import OrderedDict
+        self._size, self._data = size, OrderedDict()
+
+    def get(self, key):
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        self._data[key] = value
+        if len(self._data) > self._size:
+            self._data.popitem(last=False)
+
+
+# --- past states --------------------------------------------------------------------------------
+
+def _past_states_once_per_graph_run() -> None:
+    """Replay a tracker's history once per graph run, not once per policy call.
+
+    Each policy turns the whole conversation into states (`Domain.states_for_tracker_history`):
+    it replays every event into a fresh tracker and describes the tracker before each action
+    (`get_active_state`). RulePolicy does it once for the text and once for the intent of the
+    last message, MemoizationPolicy once more with rule-only turns hidden: ~2.5 full replays a
+    prediction, the largest single cost of a turn. The tracker does not change during a graph
+    run (the runner is synchronous), so the replay and the description of each step are made once
+    per run and tracker, and each call then builds its states from them exactly as
+    `states_for_tracker_history` does (same hiding of rule-only turns, same substitutions, same
+    sharing of a previous-action dict between states). Callers edit the states they get (the
+    featurizer drops the text or the intent of the last one), so each call gets fresh dicts; the
+    values inside them are strings and tuples."""
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+    from rasa.shared.core.domain import Domain
+
+    original = Domain.states_for_tracker_history
+    cache: Dict[Any, Any] = {}
+
+    def describe(domain, tracker, omit_unset_slots: bool):
+        steps = []
+        for tr, hide_rule_turn in tracker.generate_all_prior_trackers():
+            steps.append((hide_rule_turn, tr.followup_action, tr.latest_action_name,
+                          tr.active_loop_name, domain._get_prev_action_sub_state(tr),
+                          domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)))
+        return steps
+
+    def states_for_tracker_history(self, tracker, omit_unset_slots: bool = False,
+                                   ignore_rule_only_turns: bool = False,
+                                   rule_only_data: Optional[Dict[Text, Any]] = None):
+        if not cache.get("active"):
+            return original(self, tracker, omit_unset_slots=omit_unset_slots,
+                            ignore_rule_only_turns=ignore_rule_only_turns,
+                            rule_only_data=rule_only_data)
+        events = tracker.events
+        key = (id(self), id(tracker), len(events), id(events[-1]) if events else None,
+               bool(omit_unset_slots))
+        hit = cache.get(key)
+        if hit is None or hit[0] is not tracker or hit[1] is not self:
+            hit = cache[key] = (tracker, self, describe(self, tracker, omit_unset_slots))
+        fresh: Dict[int, Any] = {}      # one copy per original dict: keeps Rasa's sharing
+
+        def own(sub):
+            if not isinstance(sub, dict):
+                return _copy.deepcopy(sub)
+            copied = fresh.get(id(sub))
+            if copied is None:
+                copied = fresh[id(sub)] = dict(sub)
+            return copied
+
+        states: List[Dict[Text, Any]] = []
+        last_ml_action_sub_state = None
+        turn_was_hidden = False
+        for hide_rule_turn, followup, latest_name, loop_name, prev_action, active in hit[2]:
+            if ignore_rule_only_turns:
+                if not turn_was_hidden:
+                    last_ml_action_sub_state = prev_action
+                if not followup and not latest_name == loop_name:
+                    turn_was_hidden = hide_rule_turn
+                if turn_was_hidden:
+                    continue
+            state = {kind: own(sub) for kind, sub in active.items()}
+            if ignore_rule_only_turns:
+                self._remove_rule_only_features(state, rule_only_data)
+                if states:
+                    self._substitute_rule_only_user_input(state, states[-1])
+                if last_ml_action_sub_state:
+                    state[PREVIOUS_ACTION] = own(last_ml_action_sub_state)
+            states.append(self._clean_state(state))
+        return states
+
+    Domain.states_for_tracker_history = states_for_tracker_history
+
+    inner_run = DaskGraphRunner.run
+
+    def run(self, inputs=None, targets=None):
+        cache.clear()
+        cache["active"] = True
+        try:
+            return inner_run(self, inputs, targets)
+        finally:
+            cache.clear()
+
+    DaskGraphRunner.run = run
+
+
+# --- debug logging ------------------------------------------------------------------------------
+
+def _no_deepcopy_for_disabled_debug_logs() -> None:
+    """Skip the deep copies Rasa makes only to hand them to a disabled debug log.
+
+    `rasa.core.processor`, `RulePolicy` and `MemoizationPolicy` pass `copy.deepcopy(...)` of the
+    states, events and parse data to `structlogger.debug(...)` (~10 a turn). The copy is made
+    before structlog drops the call when debug logging is off, which is most of the cost of
+    `copy` in a profile. In those three modules `copy.deepcopy` is used for nothing else, so their
+    `copy` is swapped for one whose `deepcopy` returns its argument while structlog's debug level
+    is off, and copies as before while it is on (`--debug`)."""
+    import sys
+    import types
+
+    import structlog
+
+    import rasa.core.policies.memoization
+    import rasa.core.policies.rule_policy
+    import rasa.core.processor
+
+    def debug_enabled() -> bool:
+        wrapper = structlog.get_config().get("wrapper_class")
+        debug = getattr(wrapper, "debug", None)
+        return debug is None or getattr(debug, "__name__", "") != "_nop"
+
+    def deepcopy(x, memo=None, _nil=[]):
+        return _copy.deepcopy(x, memo) if debug_enabled() else x
+
+    shim = types.ModuleType("copy")
+    shim.__dict__.update({k: v for k, v in _copy.__dict__.items() if not k.startswith("__")})
+    shim.deepcopy = deepcopy
+    for module in (rasa.core.processor, rasa.core.policies.rule_policy,
+                   rasa.core.policies.memoization):
+        if getattr(module, "copy", None) is _copy:
+            module.copy = shim
+    sys.modules.setdefault("bot.speedups._copy_for_logs", shim)
+
+
+# --- action server connections ------------------------------------------------------------------
+
+def _pooled_action_server_connections() -> None:
+    """Keep connections to the action server (and other endpoints) open between requests.
+
+    `EndpointConfig.request` opens a new `aiohttp.ClientSession` for every call, so each custom
+    action costs a TCP connect and teardown on both servers (~6% of the Rasa server's CPU in a
+    profile). Here each endpoint keeps one session per event loop, with the same headers, auth and
+    timeout as the per-call session (`EndpointConfig.session`, which `request` and the model-server
+pull enter with `async with`, now lends that session instead of a new one); the request itself
+is built exactly as before. Idle
+    connections are dropped after 2 s, before the action server's 5 s keep-alive ends, so a
+    request never lands on a connection the server is closing. The sessions are closed with the
+    server (`after_server_stop`)."""
+    import asyncio
+
+    import aiohttp
+    import rasa.core.run
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    sessions: List[aiohttp.ClientSession] = []
+
+    def pooled_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        config = (self.headers and dict(self.headers), self.basic_auth and dict(self.basic_auth))
+        held = self.__dict__.get("_speedups_session")
+        if held is not None:
+            session, held_loop, held_config = held
+            if held_loop is loop and held_config == config and not session.closed:
+                return session
+        auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+                if self.basic_auth else None)
+        session = aiohttp.ClientSession(
+            headers=self.headers, auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=2))
+        sessions.append(session)
+        self.__dict__["_speedups_session"] = (session, loop, config)
+        return session
+
+    class _Borrowed:
+        """`async with` that hands out the pooled session and leaves it open."""
+
+        def __init__(self, session):
+            self._session = session
+
+        async def __aenter__(self):
+            return self._session
+
+        async def __aexit__(self, *exc):
+            return False
+
+    def session(self):
+        return _Borrowed(pooled_session(self))
+
+    EndpointConfig.session = session        # used by `request` and by the model-server pull
+
+    original_close = rasa.core.run.close_resources
+
+    async def close_resources(app, loop):
+        try:
+            await original_close(app, loop)
+        finally:
+            while sessions:
+                session = sessions.pop()
+                if not session.closed:
+                    await session.close()
+
+    rasa.core.run.close_resources = close_resources
+
+
+# --- action response validation -----------------------------------------------------------------
+
+def _fast_valid_action_responses() -> None:
+    """Prove most action-server responses valid without evaluating the events' `oneOf`.
+
+    Rasa checks each response against a schema whose events are a `oneOf` over 23 event kinds;
+    jsonschema evaluates all 23 for every event and collects their errors (~2 ms a turn even with
+    the cached validator of `bot.server`). Every kind fixes `event` to its own constant, so an
+    event that has a string `event` naming one kind can only satisfy that kind: it is valid under
+    the `oneOf` exactly when it is valid under the common part and that kind's schema. This check
+    validates each event that way and accepts the response only when all of them pass; anything
+    else (an unknown kind, a failure, an odd shape) goes to the full validation, which raises
+    the same error as before."""
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    spec = RemoteAction.action_response_format_spec()
+    event_schema = spec["properties"]["events"]["items"]
+    common = {k: v for k, v in event_schema.items() if k != "oneOf"}
+    by_kind = {}
+    for kind_schema in event_schema["oneOf"]:
+        const = kind_schema.get("properties", {}).get("event", {}).get("const")
+        if not isinstance(const, str) or const in by_kind:
+            return                              # not the schema this proof relies on: no fast path
+        schema = {"allOf": [common, kind_schema]}
+        cls = validator_for(schema)
+        cls.check_schema(schema)
+        by_kind[const] = cls(schema)
+    responses_schema = spec["properties"]["responses"]
+    responses_validator = validator_for(responses_schema)(responses_schema)
+    if set(spec) != {"type", "properties"} or spec["type"] != "object" \
+            or set(spec["properties"]) != {"events", "responses"}:
+        return
+
+    full = RemoteAction._validate_action_result
+
+    def proven_valid(result) -> bool:
+        if not isinstance(result, dict):
+            return False
+        events = result.get("events", [])
+        if not isinstance(events, list):
+            return False
+        for event in events:
+            if not isinstance(event, dict):
+                return False
+            kind = event.get("event")
+            validator = by_kind.get(kind) if isinstance(kind, str) else None
+            if validator is None or not validator.is_valid(event):
+                return False
+        return "responses" not in result or responses_validator.is_valid(result["responses"])
+
+    def _validate_action_result(self, result) -> bool:
+        if proven_valid(result):
+            return True
+        return full(self, result)
+
+    RemoteAction._validate_action_result = _validate_action_result
