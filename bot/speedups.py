@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Text
 logger = logging.getLogger(__name__)
 
 _applied = False
+ORIGINALS: Dict[str, Any] = {}      # what each fix replaced, for the equivalence tests
 
 
 def apply() -> None:
@@ -123,7 +124,7 @@ def _rule_policy_cached_rule_matching() -> None:
     same few shapes (intent, previous action, slots, active loop), so most predictions hit."""
     from rasa.core.policies.rule_policy import RulePolicy
 
-    original = RulePolicy._get_possible_keys
+    original = ORIGINALS["_get_possible_keys"] = RulePolicy._get_possible_keys
     max_lengths: Dict[int, int] = {}
 
     def freeze(state: Dict[Text, Any]):
@@ -190,8 +191,8 @@ def _past_states_once_per_graph_run() -> None:
     from rasa.shared.core.constants import PREVIOUS_ACTION
     from rasa.shared.core.domain import Domain
 
-    original = Domain.states_for_tracker_history
-    cache: Dict[Any, Any] = {}
+    original = ORIGINALS["states_for_tracker_history"] = Domain.states_for_tracker_history
+    cache = _STATES_CACHE
 
     def describe(domain, tracker, omit_unset_slots: bool):
         steps = []
@@ -250,14 +251,25 @@ def _past_states_once_per_graph_run() -> None:
     inner_run = DaskGraphRunner.run
 
     def run(self, inputs=None, targets=None):
-        cache.clear()
-        cache["active"] = True
-        try:
+        with graph_run():
             return inner_run(self, inputs, targets)
-        finally:
-            cache.clear()
 
     DaskGraphRunner.run = run
+
+
+_STATES_CACHE: Dict[Any, Any] = {}
+
+
+class graph_run:
+    """While a graph runs, past states are described once per tracker (see above)."""
+
+    def __enter__(self):
+        _STATES_CACHE.clear()
+        _STATES_CACHE["active"] = True
+
+    def __exit__(self, *exc):
+        _STATES_CACHE.clear()
+        return False
 
 
 # --- debug logging ------------------------------------------------------------------------------
