@@ -10,6 +10,8 @@ import json
 from typing import Any, Dict, Text
 
 import numpy as np
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from scipy.sparse import csr_matrix, hstack, vstack
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -27,6 +29,23 @@ class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
             np.savez(directory / ARRAYS, coef=self.clf.coef_, intercept=self.clf.intercept_,
                      classes=np.asarray(self.clf.classes_, dtype=str))
             (directory / PARAMS).write_text(json.dumps(self.clf.get_params()), encoding="utf-8")
+
+    def _create_X(self, messages):
+        """Rasa's matrix, built with one `hstack` instead of three.
+
+        Rasa first combines every featurizer's sequence and sentence features (deep copies and
+        a `hstack` per featurizer, though only the sentence row is used), then stacks that row
+        with an empty dense block: ~10% of the server's CPU per message. Stacking the sentence
+        features once, then the same empty block, gives the same matrix (tests compare them)."""
+        if any(f.attribute == TEXT and not f.is_sparse() for m in messages for f in m.features):
+            return super()._create_X(messages)
+        rows = []
+        for message in messages:
+            sentence = [f.features for f in message.features
+                        if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE]
+            sparse = hstack(sentence) if len(sentence) > 1 else sentence[0] if sentence else []
+            rows.append(hstack([csr_matrix(sparse), csr_matrix([])]))
+        return vstack(rows)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
