@@ -1,4 +1,5 @@
-"""`python -m bot.server run ...`: Rasa's own command line, with two measured fixes applied first.
+"""`python -m bot.server run ...`: Rasa's own command line, with two measured fixes applied first
+(and a polite reply when a custom action fails, bot/action_failures.py).
 
 1. Rasa validates every action-server response with `jsonschema.validate`, which re-checks the
    response schema itself against the JSON Schema metaschema on every call (RasaHQ/rasa#11717).
@@ -55,8 +56,11 @@ def _cache_event_type_lookup() -> None:
 
 
 def main() -> None:
+    from bot.action_failures import reply_when_actions_fail
+
     _patch_action_response_validation()
     _cache_event_type_lookup()
+    reply_when_actions_fail()
     from rasa.__main__ import main as rasa_main
     rasa_main()
 
