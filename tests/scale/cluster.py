@@ -99,6 +99,7 @@ class Cluster:
         ensure_postgres()
         ensure_redis()
         nginx = ensure_nginx()
+        cli.prepare()                      # a current model, as `make run` would train
         self.log_dir = self.work_dir / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         knowledge_url = recreate_database("careers_scale_knowledge")
