@@ -9,19 +9,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import aiohttp
-import pytest
-
 from bot.action_failures import TRY_AGAIN
 from bot.bench.load import SCRIPT
 from tests.scale.cluster import Cluster
+from tests.scale.conftest import TALLY
 
 VISITORS = 20
-TALLY = {"conversations": 0, "turns": 0, "turns_lost": 0, "try_again_replies": 0,
-         "rasa_kills": 0, "action_restarts": 0, "postgres_restarts": 0}
-RESULTS = Path(__file__).resolve().parents[2] / "results" / "scale.json"
 
 
 @dataclass
@@ -109,16 +104,6 @@ def assert_every_turn_answered(cluster: Cluster, visitors: list[Visitor]) -> Non
     lost = [problem for v in visitors for problem in lost_turns(cluster, v)]
     TALLY["turns_lost"] += len(lost)
     assert not lost, lost[:5]
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    running = Cluster(tmp_path_factory.mktemp("scale")).start()
-    yield running
-    running.stop()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(TALLY, indent=2))
-    print("\nscaled deployment:", json.dumps(TALLY))
 
 
 def wait_for_balancer_to_use(cluster: Cluster, address: str, seconds: float = 30) -> None:
