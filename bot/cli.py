@@ -31,6 +31,8 @@ def _env() -> dict:
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    for name, value in settings_module.store_defaults().items():
+        env.setdefault(name, value)
     return env
 
 
@@ -78,6 +80,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
         credentials = write_credentials(ROOT / "var" / "credentials.yml")
     env = _env()
     env["ACTION_PORT"] = str(cfg.action_port)
+    env.setdefault("ACTION_ENDPOINT_URL", cfg.action_url)
     actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(cfg.action_port)], cwd=ROOT, env=env)
     if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):

@@ -31,6 +31,19 @@ def _port(name: str, default: int) -> int:
     return port
 
 
+def store_defaults() -> dict[str, str]:
+    """What endpoints.yml reads when the environment leaves it unset: one process on this
+    machine, conversations in a SQLite file, locks in memory."""
+    return {
+        "TRACKER_STORE_URL": f"sqlite:///{ROOT / 'var' / 'trackers.sqlite'}",
+        "LOCK_STORE": "in_memory",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "1",
+        "REDIS_PASSWORD": "",
+    }
+
+
 def load() -> Settings:
     return Settings(
         bot_port=_port("BOT_PORT", 5005),

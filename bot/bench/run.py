@@ -70,7 +70,8 @@ def evaluate(model: Path, name: str) -> tuple[float, float]:
 
 def serve_and_load(model: Path, env: dict, launcher: str) -> dict:
     bot_port, action_port = free_port(), free_port()
-    env = {**env, "BOT_PORT": str(bot_port), "ACTION_PORT": str(action_port)}
+    env = {**env, "BOT_PORT": str(bot_port), "ACTION_PORT": str(action_port),
+           "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"}
     base = f"http://127.0.0.1:{bot_port}"
     launched = time.perf_counter()
     actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port",
@@ -148,7 +149,8 @@ def write_reports(results: dict) -> None:
 
 def main() -> int:
     started = time.perf_counter()
-    env = {**cli._env(), "DATABASE_URL": f"sqlite:///{ROOT / 'var' / 'bench-knowledge.sqlite'}"}
+    env = {**cli._env(), "DATABASE_URL": f"sqlite:///{ROOT / 'var' / 'bench-knowledge.sqlite'}",
+           "TRACKER_STORE_URL": f"sqlite:///{ROOT / 'var' / 'bench-trackers.sqlite'}"}
     from knowledge.loader import load as load_knowledge
     load_knowledge(env["DATABASE_URL"])
     results = {name: measure(name, config, launcher, env) for name, (config, launcher) in CONFIGS.items()}
