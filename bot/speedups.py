@@ -174,7 +174,7 @@ class _LRU:
 # --- past states --------------------------------------------------------------------------------
 
 def _past_states_once_per_graph_run() -> None:
-    """Replay a tracker's history once per graph run, not once per policy call.
+    """Replay a tracker's history once per turn, not once per policy call.
 
     Each policy turns the whole conversation into states (`Domain.states_for_tracker_history`):
     it replays every event into a fresh tracker and describes the tracker before each action
@@ -186,7 +186,14 @@ def _past_states_once_per_graph_run() -> None:
     `states_for_tracker_history` does (same hiding of rule-only turns, same substitutions, same
     sharing of a previous-action dict between states). Callers edit the states they get (the
     featurizer drops the text or the intent of the last one), so each call gets fresh dicts; the
-    values inside them are strings and tuples."""
+    values inside them are strings and tuples.
+
+    Between the predictions of one turn the tracker only gains events, so the replay is kept on
+    the tracker object and resumed: the steps already described stay valid while the events they
+    came from are the same objects, in the same order, and no user message among them has been
+    edited since (EntitiesAdded appends to a message's entities; that is checked). Anything else
+    (a rewind, a restart, a new tracker next turn) starts the replay again from the beginning.
+    Outside a graph run (training, `rasa test` story generation) Rasa's own function runs."""
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.constants import PREVIOUS_ACTION
     from rasa.shared.core.domain import Domain
@@ -194,13 +201,41 @@ def _past_states_once_per_graph_run() -> None:
     original = ORIGINALS["states_for_tracker_history"] = Domain.states_for_tracker_history
     cache = _STATES_CACHE
 
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    def step(domain, tr, hide_rule_turn, omit_unset_slots):
+        return (hide_rule_turn, tr.followup_action, tr.latest_action_name, tr.active_loop_name,
+                domain._get_prev_action_sub_state(tr),
+                domain.get_active_state(tr, omit_unset_slots=omit_unset_slots))
+
+    def fingerprint(event):
+        # what a state reads from a user message; EntitiesAdded appends to its entity list
+        return (len(event.entities), event.intent_name, event.text)
+
     def describe(domain, tracker, omit_unset_slots: bool):
-        steps = []
-        for tr, hide_rule_turn in tracker.generate_all_prior_trackers():
-            steps.append((hide_rule_turn, tr.followup_action, tr.latest_action_name,
-                          tr.active_loop_name, domain._get_prev_action_sub_state(tr),
-                          domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)))
-        return steps
+        """`generate_all_prior_trackers`, resumed where the last call on this tracker stopped
+        when the tracker only gained events since (the next prediction of the same turn)."""
+        applied = tracker.applied_events()
+        held = tracker.__dict__.setdefault("_speedups_history", {})
+        entry = held.get(omit_unset_slots)
+        if entry is not None:
+            consumed = entry["consumed"]
+            if (entry["domain"] is not domain or len(applied) < len(consumed)
+                    or any(a is not b for a, b in zip(applied, consumed))
+                    or any(fingerprint(e) != f for e, f in entry["users"])):
+                entry = None
+        if entry is None:
+            entry = held[omit_unset_slots] = {"domain": domain, "replay": tracker.init_copy(),
+                                              "consumed": [], "users": [], "steps": []}
+        replay, consumed, steps = entry["replay"], entry["consumed"], entry["steps"]
+        for event in applied[len(consumed):]:
+            if isinstance(event, ActionExecuted):
+                steps.append(step(domain, replay, event.hide_rule_turn, omit_unset_slots))
+            replay.update(event)
+            consumed.append(event)
+            if isinstance(event, UserUttered):
+                entry["users"].append((event, fingerprint(event)))
+        return steps + [step(domain, replay, False, omit_unset_slots)]
 
     def states_for_tracker_history(self, tracker, omit_unset_slots: bool = False,
                                    ignore_rule_only_turns: bool = False,
@@ -214,7 +249,7 @@ def _past_states_once_per_graph_run() -> None:
                bool(omit_unset_slots))
         hit = cache.get(key)
         if hit is None or hit[0] is not tracker or hit[1] is not self:
-            hit = cache[key] = (tracker, self, describe(self, tracker, omit_unset_slots))
+            hit = cache[key] = (tracker, self, describe(self, tracker, bool(omit_unset_slots)))
         fresh: Dict[int, Any] = {}      # one copy per original dict: keeps Rasa's sharing
 
         def own(sub):

@@ -57,6 +57,69 @@ def test_past_states_are_rasas(data):
                     state.get("prev_action", {}).clear()
 
 
+@pytest.fixture(scope="module")
+def full_trackers(data):
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.importers.importer import TrainingDataImporter
+    domain, _ = data
+    importer = TrainingDataImporter.load_from_config(
+        str(cli.ROOT / "config.yml"), str(cli.ROOT / "domain.yml"), [str(cli.ROOT / "data")])
+    return TrainingDataGenerator(importer.get_stories(), domain, augmentation_factor=0,
+                                 remove_duplicates=False).generate()
+
+
+def test_past_states_stay_rasas_as_a_tracker_grows(data, full_trackers):
+    """One tracker, one event at a time, a graph run after each: the resumed replay."""
+    domain, _ = data
+    original = speedups.ORIGINALS["states_for_tracker_history"]
+    for source in full_trackers:
+        tracker = DialogueStateTracker(source.sender_id, domain.slots,
+                                       is_rule_tracker=source.is_rule_tracker)
+        for event in source.events:
+            tracker.update(event)
+            for args in ARGS:
+                with speedups.graph_run():
+                    ours = domain.states_for_tracker_history(tracker, **args)
+                assert ours == original(domain, tracker, **args)
+
+
+def test_a_replay_is_redone_when_history_is_rewritten(data):
+    from rasa.shared.core.events import (ActionExecuted, EntitiesAdded, Restarted, UserUttered,
+                                         UserUtteranceReverted)
+    domain, _ = data
+    original = speedups.ORIGINALS["states_for_tracker_history"]
+    tracker = DialogueStateTracker("x", domain.slots)
+    steps = [ActionExecuted("action_listen"),
+             UserUttered("what band is a PSO?", {"name": "ask_band", "confidence": 1.0},
+                         [{"entity": "role", "value": "pso", "start": 15, "end": 18}]),
+             ActionExecuted("action_answer"), ActionExecuted("action_listen"),
+             UserUttered("and in Scotland?", {"name": "what_about", "confidence": 1.0}),
+             EntitiesAdded([{"entity": "jurisdiction", "value": "scotland"}]),
+             ActionExecuted("action_answer"), UserUtteranceReverted(),
+             ActionExecuted("action_listen"), Restarted(), ActionExecuted("action_listen"),
+             UserUttered("hi", {"name": "greet", "confidence": 1.0})]
+    # a graph run after each event, and after a rewrite that keeps the history as long
+    batches = [[e] for e in steps[:7]] + [[steps[7], ActionExecuted("action_listen"),
+                                           UserUttered("hello", {"name": "greet"}),
+                                           ActionExecuted("utter_greet"), ActionExecuted("action_listen"),
+                                           UserUttered("thanks", {"name": "thank"})]] + \
+        [[e] for e in steps[8:]]
+    for batch in batches + [[ActionExecuted("utter_greet")]]:
+        for event in batch:
+            tracker.update(event)
+        for args in ARGS:
+            with speedups.graph_run():
+                assert domain.states_for_tracker_history(tracker, **args) == \
+                    original(domain, tracker, **args)
+    # a message edited in place after it was replayed (EntitiesAdded does this)
+    with speedups.graph_run():
+        before = domain.states_for_tracker_history(tracker)
+    tracker.latest_message.entities.append({"entity": "role", "value": "pso"})
+    with speedups.graph_run():
+        after = domain.states_for_tracker_history(tracker)
+    assert after == original(domain, tracker) and after != before
+
+
 def test_past_states_share_dicts_as_rasa_does(data):
     """Rasa hands the same previous-action dict to consecutive states when it hides rule turns;
     whoever edits one sees it in the others, with or without the cache."""
