@@ -14,6 +14,8 @@ COMPOSE = DEPLOY / "docker-compose.yml"
 K8S = DEPLOY / "k8s"
 SECRET_TEMPLATE = "secret.template.yaml"
 KUSTOMIZATION = "kustomization.yaml"
+BOT_DOCKERFILE = DEPLOY / "docker" / "bot.Dockerfile"
+ACTIONS_DOCKERFILE = DEPLOY / "docker" / "actions.Dockerfile"
 
 # Compose fills in ${NAME}, ${NAME:-default} and ${NAME:?error} from the operator's environment
 # and turns $$ into a literal $; only the names matter here.

@@ -38,7 +38,7 @@ def test_arguments_are_expanded_from_the_environment():
         container.expand("$MISSING", env)
 
 
-def test_the_api_is_not_opened_without_a_token(tmp_path):
+def test_the_api_is_not_opened_without_a_token():
     args = ["python", "-m", "bot.server", "run", "--enable-api", "--auth-token", "$RASA_TOKEN"]
     with pytest.raises(container.ContainerError, match="RASA_TOKEN"):
         container.prepare(args, {"RASA_TOKEN": ""})

@@ -8,7 +8,7 @@ import pytest
 
 from tests.deploy import contract, manifests
 from tests.deploy.dockerfile_lint import command, healthcheck_url
-from tests.deploy.test_dockerfiles import ACTIONS, BOT
+from tests.deploy.manifests import ACTIONS_DOCKERFILE as ACTIONS, BOT_DOCKERFILE as BOT
 
 NGINX_CONF = manifests.DEPLOY / "nginx" / "nginx.conf"
 

@@ -5,10 +5,7 @@ import pytest
 
 from tests.deploy.contract import default_ports
 from tests.deploy.dockerfile_lint import Image, ignored, problems
-from tests.deploy.manifests import DEPLOY, ROOT
-
-BOT = DEPLOY / "docker" / "bot.Dockerfile"
-ACTIONS = DEPLOY / "docker" / "actions.Dockerfile"
+from tests.deploy.manifests import ACTIONS_DOCKERFILE as ACTIONS, BOT_DOCKERFILE as BOT, ROOT
 
 
 def images() -> list[Image]:
