@@ -10,6 +10,9 @@ a conversation lock that never strands a waiting message, bot/conversation_lock.
    matched to its class by walking all Event subclasses (~1,000 walks a turn in a nine-turn
    conversation). The classes are all defined at import, so the name -> class answer is cached.
 
+Before any of it, bot/lean_imports.py keeps TensorFlow and matplotlib out of the process when
+the model being served uses neither (Rasa imports both regardless: ~350 MB resident).
+
 The fixes found by profiling the 20-conversation load (graph runner, rule matching, history
 replay, debug-log copies, action-server connections, response validation) are in
 bot/speedups.py, applied last."""
@@ -61,6 +64,10 @@ def _cache_event_type_lookup() -> None:
 
 
 def main() -> None:
+    import sys
+
+    from bot import lean_imports
+    lean_imports.keep_out_if_unused(sys.argv[1:])   # first: before anything imports Rasa's core
     from bot.action_failures import reply_when_actions_fail
     from bot.conversation_lock import never_lose_a_waiting_ticket
 

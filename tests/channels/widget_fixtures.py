@@ -19,7 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from bot import web
 from bot.settings import ROOT
-from tests.e2e.conftest import bot_server, free_port  # noqa: F401  (bot_server is a fixture)
+from tests.e2e.conftest import bot_processes, bot_server, free_port  # noqa: F401  (fixtures)
 
 SCREENSHOTS = ROOT / "results" / "screenshots"
 WAIT_SECONDS = 45

@@ -19,15 +19,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def bot_server(tmp_path_factory):
+def bot_processes(tmp_path_factory):
+    """The base URL of the Rasa server, and the action server and Rasa server processes."""
     database = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'knowledge.sqlite'}"
     with environment({"DATABASE_URL": database, "BOT_PORT": str(free_port()),
                       "ACTION_PORT": str(free_port())}):
         cli.prepare()
         cfg = settings.load()
         processes = cli.start_servers(cfg)
-        yield f"http://127.0.0.1:{cfg.bot_port}"
+        yield f"http://127.0.0.1:{cfg.bot_port}", processes
         cli.stop(processes)
+
+
+@pytest.fixture(scope="session")
+def bot_server(bot_processes):
+    return bot_processes[0]
 
 
 class Conversation:
