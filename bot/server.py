@@ -62,10 +62,11 @@ def _cache_event_type_lookup() -> None:
 def _limit_requests() -> None:
     """Sanic reads request bodies of up to 100 MB into memory and WebSocket frames of up to 1 MiB;
     no channel needs more than 64 KiB (bot/channels/guard.py). Bigger requests get a 413 with a
-    JSON {"error"}, and Sanic's own errors (404, 405, ...) come as JSON rather than an HTML page."""
+    JSON {"error"}, like the channels' own refusals; so do an unknown URL and a wrong method,
+    which Sanic would answer with an HTML page."""
     import rasa.core.run
     from sanic import response
-    from sanic.exceptions import PayloadTooLarge
+    from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge
 
     from bot.channels.guard import MAX_REQUEST_BYTES
 
@@ -76,12 +77,18 @@ def _limit_requests() -> None:
                                        f"({MAX_REQUEST_BYTES // 1024} KiB); send a shorter message"},
                              status=413)
 
+    def routing_error(_request, exception):
+        return response.json({"error": str(exception)}, status=exception.status_code,
+                             headers=getattr(exception, "headers", None))
+
     def limited_app(*args, **kwargs):
         app = configure_app(*args, **kwargs)
         app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
         app.config.WEBSOCKET_MAX_SIZE = MAX_REQUEST_BYTES
         app.config.FALLBACK_ERROR_FORMAT = "json"
         app.error_handler.add(PayloadTooLarge, too_large)
+        for error in (NotFound, MethodNotSupported):
+            app.error_handler.add(error, routing_error)
         return app
 
     rasa.core.run.configure_app = limited_app

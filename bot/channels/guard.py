@@ -43,6 +43,7 @@ EMPTY, TOO_LONG, BAD_PAYLOAD, RATE_LIMITED = "empty", "too_long", "bad_payload",
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")      # all but tab and newline
+_NOT_IN_IDS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # Soft hyphen, zero-width space, word joiner, BOM, Hangul fillers, Braille blank, and the bidi
 # embeddings, overrides and isolates. Zero-width (non-)joiners and LRM/RLM stay: emoji sequences
 # and Persian or Hebrew text need them.
@@ -153,7 +154,8 @@ class MessageGuard:
         allowed, told, wait = self.limiter.take(f"{channel}:{sender}")
         if not allowed:
             return Verdict(reason=RATE_LIMITED, reply=self.slow_down(), quiet=told, retry_after=wait)
-        raw = text if isinstance(text, str) else ""
+        # Stripped first, as Rasa strips every message: padding costs nothing to read.
+        raw = text.strip() if isinstance(text, str) else ""
         if len(raw) > self.max_chars:      # before cleaning: no work spent on a huge text
             return Verdict(reason=TOO_LONG, reply=self.too_long(len(raw)))
         cleaned = clean(raw)
@@ -234,4 +236,4 @@ def read_json(body: bytes) -> tuple[Any, str | None]:
 def printable_id(value: Any) -> bool:
     """Sender and session ids: short strings with nothing a log, URL or SQL store chokes on."""
     return (isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS
-            and not _CONTROLS.search(value) and not _SURROGATES.search(value))
+            and not _NOT_IN_IDS.search(value))

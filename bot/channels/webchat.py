@@ -45,6 +45,13 @@ def allowed_origins(setting: str | None = None) -> set[str] | None:
     return None if not origins or "*" in origins else origins
 
 
+def _one(args: tuple) -> Any:
+    """An event's data. Handlers take any number of arguments: python-socketio calls a handler with
+    as many as the client sent, none or several, and a handler that cannot take them crashes
+    before it can answer."""
+    return args[0] if len(args) == 1 else None
+
+
 def origin_allowed(origin: str | None, allowed: set[str] | None) -> bool:
     # Clients that are not browsers send no Origin; CORS is a browser protection anyway.
     return allowed is None or not origin or origin.rstrip("/") in allowed
@@ -68,7 +75,8 @@ class WebChatInput(SocketIOInput):
                 return False
             return await rasa_connect(sid, environ, auth)
 
-        async def session_request(sid: str, data: dict | None) -> None:
+        async def session_request(sid: str, *args: Any) -> None:
+            data = _one(args)
             data = data if isinstance(data, dict) else {}
             if not printable_id(data.get("session_id")):
                 data["session_id"] = uuid.uuid4().hex
@@ -79,7 +87,8 @@ class WebChatInput(SocketIOInput):
         async def tell(sid: str, text: str) -> None:
             await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=namespace)
 
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, *args: Any) -> None:
+            data = _one(args)
             if not isinstance(data, dict):
                 return await tell(sid, NOT_AN_OBJECT)
             sender = data.get("session_id") if self.session_persistence else sid
