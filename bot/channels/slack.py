@@ -30,6 +30,27 @@ DEFAULT_API_URL = "https://slack.com/api/"
 NO_RETRY = {"X-Slack-No-Retry": "1"}
 
 
+def answer_blocks(text: str, buttons: list[dict], answer: dict | None = None) -> list[dict]:
+    """The answer's structure travels with the message (actions/render.py); plain responses from
+    the domain have none and show as they are."""
+    body = (answer or {}).get("text") or text
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": _escape(body)}}]
+    source = (answer or {}).get("source_line")
+    if source:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(source)}]})
+    if buttons:
+        # Slack refuses button labels over 75 characters and more than 25 buttons in a block.
+        blocks.append({"type": "actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": b["title"][:75]},
+             "value": b["payload"]} for b in buttons[:25]]})
+    return blocks
+
+
+def _escape(text: str) -> str:
+    # Slack reads <...> as links and mentions; these are the only three it asks to escape.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def refuse(status: HTTPStatus, error: str) -> response.HTTPResponse:
     # Slack retries what failed; what failed here will fail the same way again.
     return response.json({"error": error}, status=status, headers=NO_RETRY)
@@ -187,7 +208,8 @@ class SlackChannel(SlackInput):
                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> response.HTTPResponse:
         payload, problem = read_json((request.form.get("payload") or "{}").encode())
         if problem or not isinstance(payload, dict):
-            return refuse(HTTPStatus.BAD_REQUEST, '"payload" must be a JSON object' + (f": {problem}" if problem else ""))
+            return refuse(HTTPStatus.BAD_REQUEST,
+                          '"payload" must be a JSON object' + (f": {problem}" if problem else ""))
         problem = _interaction_problem(payload)
         if problem:
             return refuse(HTTPStatus.BAD_REQUEST, problem)
