@@ -100,7 +100,8 @@ class SlackOutput(SlackBot):
         self.client = AsyncWebClient(token, base_url=api_url)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+        # Rasa sends an answer whose suggestion list is empty here, with `buttons=[]` among kwargs.
+        await self.send_text_with_buttons(recipient_id, text, kwargs.pop("buttons", None) or [], **kwargs)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
                                      **kwargs: Any) -> None:

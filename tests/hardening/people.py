@@ -117,6 +117,18 @@ def wait_for_replies(people: list, timeout: float = 180) -> None:
         time.sleep(0.2)
 
 
+def say_in_turn(person, text: str, via_button: bool = False, answered: bool = True,
+                timeout: float = 60) -> None:
+    """Sends, then waits for a reply before the caller sends more. Rasa queues one conversation's
+    messages behind a lock whose tickets expire after 60 s, so a hundred sent at once would not
+    all be answered; the rate limit keeps a real person far below that."""
+    before = len(person.replies())
+    person.send(text, via_button)
+    deadline = time.monotonic() + timeout
+    while answered and len(person.replies()) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def wait_for_reply_containing(person, *words: str, timeout: float = 180) -> str | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
