@@ -120,8 +120,9 @@ def wait_for_replies(people: list, timeout: float = 180) -> None:
 def say_in_turn(person, text: str, via_button: bool = False, answered: bool = True,
                 timeout: float = 60) -> None:
     """Sends, then waits for a reply before the caller sends more. Rasa queues one conversation's
-    messages behind a lock whose tickets expire after 60 s, so a hundred sent at once would not
-    all be answered; the rate limit keeps a real person far below that."""
+    messages behind a lock that each waiting message checks once a second, and drops those still
+    waiting after 60 s, so a hundred sent at once would not all be answered (the rate limit keeps
+    a real person far below that)."""
     before = len(person.replies())
     person.send(text, via_button)
     deadline = time.monotonic() + timeout
