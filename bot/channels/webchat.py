@@ -45,16 +45,16 @@ def allowed_origins(setting: str | None = None) -> set[str] | None:
     return None if not origins or "*" in origins else origins
 
 
+def origin_allowed(origin: str | None, allowed: set[str] | None) -> bool:
+    # Clients that are not browsers send no Origin; CORS is a browser protection anyway.
+    return allowed is None or not origin or origin.rstrip("/") in allowed
+
+
 def _one(args: tuple) -> Any:
     """An event's data. Handlers take any number of arguments: python-socketio calls a handler with
     as many as the client sent, none or several, and a handler that cannot take them crashes
     before it can answer."""
     return args[0] if len(args) == 1 else None
-
-
-def origin_allowed(origin: str | None, allowed: set[str] | None) -> bool:
-    # Clients that are not browsers send no Origin; CORS is a browser protection anyway.
-    return allowed is None or not origin or origin.rstrip("/") in allowed
 
 
 class WebChatInput(SocketIOInput):
