@@ -72,6 +72,12 @@ def _wait_for(url: str, process: subprocess.Popen, seconds: float) -> bool:
     return False
 
 
+def rasa_api_args(env: dict) -> tuple[str, ...]:
+    """Rasa's HTTP API (models, trackers, /conversations/...) stays off unless RASA_TOKEN is set;
+    then it is on, and only for requests that carry the token (bot/server.py hands it to Rasa)."""
+    return ("--enable-api",) if env.get("RASA_TOKEN") else ()
+
+
 def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
                   credentials: Path | None = None) -> list[subprocess.Popen]:
     """Start the action server, then the Rasa server; returns both processes once each answers.
@@ -90,7 +96,8 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     rasa = subprocess.Popen([sys.executable, "-m", "bot.server", "run", "--model", str(model),
                              "--port", str(cfg.bot_port), "--interface", cfg.host,
                              "--credentials", str(credentials), "--endpoints", "endpoints.yml",
-                             "--cors", os.environ.get("WEB_ORIGINS", "*"), *extra_rasa_args],
+                             "--cors", os.environ.get("WEB_ORIGINS", "*"), *rasa_api_args(env),
+                             *extra_rasa_args],
                             cwd=ROOT, env=env)
     if not _wait_for(f"http://127.0.0.1:{cfg.bot_port}/", rasa, 180):
         for process in (rasa, actions):

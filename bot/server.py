@@ -15,9 +15,14 @@ the model being served uses neither (Rasa imports both regardless: ~350 MB resid
 
 The fixes found by profiling the 20-conversation load (graph runner, rule matching, history
 replay, debug-log copies, action-server connections, response validation) are in
-bot/speedups.py, applied last."""
+bot/speedups.py, applied last.
+
+And two edges closed: request bodies and socket.io frames are capped (`_limit_requests`), and
+Rasa's HTTP API gets its token from RASA_TOKEN rather than the command line (`_api_token`)."""
 from __future__ import annotations
 
+import os
+import sys
 from functools import lru_cache
 
 
@@ -63,6 +68,52 @@ def _cache_event_type_lookup() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def _limit_requests() -> None:
+    """Sanic reads request bodies of up to 100 MB into memory and WebSocket frames of up to 1 MiB;
+    no channel needs more than 64 KiB (bot/channels/guard.py). Bigger requests get a 413 with a
+    JSON {"error"}, like the channels' own refusals; so do an unknown URL and a wrong method,
+    which Sanic would answer with an HTML page."""
+    import rasa.core.run
+    from sanic import response
+    from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge
+
+    from bot.channels.guard import MAX_REQUEST_BYTES
+
+    configure_app = rasa.core.run.configure_app
+
+    def too_large(_request, _exception):
+        return response.json({"error": f"the request is larger than this server accepts "
+                                       f"({MAX_REQUEST_BYTES // 1024} KiB); send a shorter message"},
+                             status=413)
+
+    def routing_error(_request, exception):
+        return response.json({"error": str(exception)}, status=exception.status_code,
+                             headers=getattr(exception, "headers", None))
+
+    def limited_app(*args, **kwargs):
+        app = configure_app(*args, **kwargs)
+        app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+        app.config.WEBSOCKET_MAX_SIZE = MAX_REQUEST_BYTES
+        app.config.FALLBACK_ERROR_FORMAT = "json"
+        app.error_handler.add(PayloadTooLarge, too_large)
+        for error in (NotFound, MethodNotSupported):
+            app.error_handler.add(error, routing_error)
+        return app
+
+    rasa.core.run.configure_app = limited_app
+
+
+def _api_token(argv: list[str], env=os.environ) -> None:
+    """`--enable-api` (bot/cli.py passes it when RASA_TOKEN is set) gets `--auth-token` from
+    RASA_TOKEN here, in the process: on the command line any local user could read it (ps). Rasa
+    would serve the API without a token to anyone who asks, so that is refused."""
+    if "--enable-api" not in argv or any(a.split("=")[0] in ("--auth-token", "--jwt-secret") for a in argv):
+        return
+    if not env.get("RASA_TOKEN"):
+        raise SystemExit("Rasa's HTTP API needs a token: set RASA_TOKEN, or leave the API off")
+    argv += ["--auth-token", env["RASA_TOKEN"]]
+
+
 def main() -> None:
     import sys
 
@@ -75,6 +126,8 @@ def main() -> None:
     _cache_event_type_lookup()
     reply_when_actions_fail()
     never_lose_a_waiting_ticket()
+    _limit_requests()
+    _api_token(sys.argv)
     from bot import speedups
     speedups.apply()                       # after the validator above: it wraps that one
     from rasa.__main__ import main as rasa_main

@@ -101,8 +101,9 @@ def serve_and_load(model: Path, env: dict, launcher: str) -> dict:
                 raise SystemExit("a server exited during the benchmark")
             try:
                 replies = requests.post(f"{base}/webhooks/rest/webhook", timeout=5,
-                                        json={"sender": "bench-cold", "message": "what band is a PSO?"}).json()
-                if replies and "Band 3" in (replies[0].get("text") or ""):
+                                        json={"sender": f"bench-cold-{time.monotonic_ns()}",
+                                              "message": "what band is a PSO?"}).json()
+                if isinstance(replies, list) and replies and "Band 3" in (replies[0].get("text") or ""):
                     answered = time.perf_counter() - launched
             except requests.RequestException:
                 pass

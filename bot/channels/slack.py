@@ -1,13 +1,14 @@
 """Slack: answers as blocks (the text, its source as a context line, suggestions as buttons), in
-the person's thread when they wrote in one. Nothing runs for a request Slack did not sign, and no
-event is answered twice however often Slack delivers it.
+the person's thread when they wrote in one. Nothing runs for a request Slack did not sign, no
+event is answered twice however often Slack delivers it, and every message passes the guard
+(bot/channels/guard.py). A signed request of a shape Slack does not send gets a 400 with a JSON
+{"error"} rather than a 500.
 
 Settings come from the environment, so no secret is ever written to the credentials file:
 SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and optionally SLACK_API_URL (the Web API base URL)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from collections import OrderedDict
@@ -20,6 +21,8 @@ from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.guard import default_guard, read_json
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +51,57 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def refuse(status: HTTPStatus, error: str) -> response.HTTPResponse:
+    # Slack retries what failed; what failed here will fail the same way again.
+    return response.json({"error": error}, status=status, headers=NO_RETRY)
+
+
+def _event_problem(body: dict) -> str | None:
+    event = body.get("event")
+    if event is None:
+        return None
+    if not isinstance(event, dict):
+        return '"event" must be an object'
+    for field in ("text", "user", "channel", "ts", "thread_ts", "channel_type", "type"):
+        if event.get(field) is not None and not isinstance(event[field], str):
+            return f'"event.{field}" must be a string'
+    return None
+
+
+def _bot_users(body: dict) -> list[str]:
+    given = body.get("authed_users")
+    if not isinstance(given, list):
+        given = [a.get("user_id") for a in body.get("authorizations") or [] if isinstance(a, dict)]
+    return [user for user in given if isinstance(user, str)]
+
+
+def _interaction_problem(payload: dict) -> str | None:
+    """What makes an interaction payload one Slack would not send, if anything."""
+    actions = payload.get("actions")
+    if actions is not None and not (isinstance(actions, list) and all(isinstance(a, dict) for a in actions)):
+        return '"actions" must be a list of objects'
+    parts = {name: payload.get(name) for name in ("user", "channel", "message", "container")}
+    for name, part in parts.items():
+        if part is not None and not isinstance(part, dict):
+            return f'"{name}" must be an object'
+    fields = {"user.id": (parts["user"] or {}).get("id"), "channel.id": (parts["channel"] or {}).get("id"),
+              "message.thread_ts": (parts["message"] or {}).get("thread_ts"),
+              "container.thread_ts": (parts["container"] or {}).get("thread_ts"),
+              "actions[0].value": (actions or [{}])[0].get("value")}
+    for name, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            return f'"{name}" must be a string'
+    return None
+
+
 class SlackOutput(SlackBot):
     def __init__(self, token: str, channel: str | None, thread_ts: str | None, api_url: str):
         super().__init__(token, channel, thread_ts)
         self.client = AsyncWebClient(token, base_url=api_url)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+        # Rasa sends an answer whose suggestion list is empty here, with `buttons=[]` among kwargs.
+        await self.send_text_with_buttons(recipient_id, text, kwargs.pop("buttons", None) or [], **kwargs)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
                                      **kwargs: Any) -> None:
@@ -108,6 +155,7 @@ class SlackChannel(SlackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack = Blueprint("careers_slack", __name__)
+        on_new_message = default_guard().wrap(self.name(), on_new_message)
 
         @slack.route("/", methods=["GET"])
         async def health(_: Request) -> response.HTTPResponse:
@@ -118,24 +166,25 @@ class SlackChannel(SlackInput):
             # The signature check also refuses stale timestamps.
             if not self.is_request_from_slack_authentic(request):
                 logger.warning("refused a Slack request that was unsigned, forged or stale")
-                return response.text("invalid signature", status=HTTPStatus.UNAUTHORIZED)
+                return refuse(HTTPStatus.UNAUTHORIZED, "the request is not signed with this app's "
+                              "signing secret, or was signed more than 5 minutes ago")
             if not self._first_sight(request.headers.get("X-Slack-Signature")):
                 # Slack's immediate retry can match the first delivery to the second, retry header
                 # aside (headers are not signed); any other exact copy is a replay.
                 if request.headers.get("X-Slack-Retry-Num"):
                     return response.text("already answered", headers=NO_RETRY)
                 logger.warning("refused a replayed Slack request")
-                return response.text("replayed request", status=HTTPStatus.UNAUTHORIZED)
+                return refuse(HTTPStatus.UNAUTHORIZED, "this exact request was received before")
             if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 return self._interaction(request, on_new_message)
-            try:
-                body = json.loads(request.body or b"{}")
-            except ValueError:
-                body = None
-            if not isinstance(body, dict):
-                return response.text("not a JSON object", status=HTTPStatus.BAD_REQUEST)
+            body, problem = read_json(request.body or b"{}")
+            if problem or not isinstance(body, dict):
+                return refuse(HTTPStatus.BAD_REQUEST, problem or "the body must be a JSON object")
             if body.get("type") == "url_verification":
                 return response.json({"challenge": body.get("challenge")})
+            problem = _event_problem(body)
+            if problem:
+                return refuse(HTTPStatus.BAD_REQUEST, problem)
             return self._event(request, body, on_new_message)
 
         return slack
@@ -145,28 +194,28 @@ class SlackChannel(SlackInput):
         # A retry whose first delivery never reached us is still answered, once; every retry is
         # told not to come again.
         headers = NO_RETRY if request.headers.get("X-Slack-Retry-Num") else {}
-        if not self._first_sight(body.get("event_id") and f"event:{body['event_id']}"):
+        if not self._first_sight(isinstance(body.get("event_id"), str) and f"event:{body['event_id']}"):
             return response.text("already answered", headers=NO_RETRY)
         event = body.get("event") or {}
         # One message can arrive as two events (`message` and `app_mention`, different event_ids).
         if (self._is_user_message(body)
                 and self._is_supported_channel(body, {"out_channel": event.get("channel")})
                 and self._first_sight(event.get("ts") and f"message:{event.get('channel')}:{event['ts']}")):
-            bot_users = body.get("authed_users") or [a.get("user_id") for a in body.get("authorizations") or []]
-            self._dispatch(on_new_message, self._sanitize_user_message(event["text"], bot_users),
+            self._dispatch(on_new_message, self._sanitize_user_message(event["text"], _bot_users(body)),
                            event.get("user", ""), event.get("channel"), event.get("thread_ts"))
         return response.text("", headers=headers)
 
     def _interaction(self, request: Request,
                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> response.HTTPResponse:
-        try:
-            payload = json.loads(request.form.get("payload") or "{}")
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            return response.text("not a JSON object", status=HTTPStatus.BAD_REQUEST)
+        payload, problem = read_json((request.form.get("payload") or "{}").encode())
+        if problem or not isinstance(payload, dict):
+            return refuse(HTTPStatus.BAD_REQUEST,
+                          '"payload" must be a JSON object' + (f": {problem}" if problem else ""))
+        problem = _interaction_problem(payload)
+        if problem:
+            return refuse(HTTPStatus.BAD_REQUEST, problem)
         action = (payload.get("actions") or [{}])[0]
-        if action.get("type") == "button" and action.get("value"):
+        if action.get("type") == "button" and action.get("value") is not None:
             # A button on a reply in a thread keeps the conversation in that thread.
             thread_ts = ((payload.get("message") or {}).get("thread_ts")
                          or (payload.get("container") or {}).get("thread_ts"))

@@ -1,5 +1,7 @@
 """Telegram: answers with their source in italics and suggestions as an inline keyboard, /start and
-/help, and updates accepted only with the secret token Telegram was given in setWebhook.
+/help, and updates accepted only with the secret token Telegram was given in setWebhook. Every
+message passes the guard (bot/channels/guard.py); an update of a shape Telegram does not send gets
+a 400 with a JSON {"error"} rather than a 500.
 
 The Bot API is called directly (POST {base}/bot{token}/{method}, JSON) so that TELEGRAM_API_URL
 can point it elsewhere. setWebhook runs in the background and keeps retrying: Telegram being
@@ -25,6 +27,8 @@ from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels.guard import default_guard, read_json
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -34,6 +38,52 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 class TelegramError(Exception):
     pass
+
+
+def refuse(status: HTTPStatus, error: str) -> response.HTTPResponse:
+    return response.json({"error": error}, status=status)
+
+
+def _update_problem(update: dict) -> str | None:
+    """What makes an update one Telegram would not send, if anything. Kinds of update the bot
+    does not handle are no problem: Telegram may send them, and they are ignored."""
+    message, query = update.get("message"), update.get("callback_query")
+    if message is not None:
+        if not isinstance(message, dict):
+            return '"message" must be an object'
+        if not isinstance(message.get("text"), (str, type(None))):
+            return '"message.text" must be a string'
+        if not _is_id(_field(message, "chat", "id")):
+            return '"message.chat.id" must be a number'
+    if query is not None:
+        if not isinstance(query, dict):
+            return '"callback_query" must be an object'
+        for name in ("id", "data"):
+            if not isinstance(query.get(name), (str, type(None))):
+                return f'"callback_query.{name}" must be a string'
+        for path in (("message", "chat", "id"), ("from", "id")):
+            value = _field(query, *path)
+            if value is not None and not _is_id(value):
+                return f'"callback_query.{".".join(path)}" must be a number'
+    return None
+
+
+_WRONG = object()
+
+
+def _field(value: Any, *path: str) -> Any:
+    """value[path[0]][path[1]]...; None when a part is missing, _WRONG when one is not an object."""
+    for name in path:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            return _WRONG
+        value = value.get(name)
+    return value
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class BotApi:
@@ -96,7 +146,8 @@ class TelegramOutput(OutputChannel):
         self.api, self.keys = api, keys
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+        # Rasa sends an answer whose suggestion list is empty here, with `buttons=[]` among kwargs.
+        await self.send_text_with_buttons(recipient_id, text, kwargs.pop("buttons", None) or [], **kwargs)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
                                      **kwargs: Any) -> None:
@@ -159,8 +210,9 @@ class TelegramChannel(InputChannel):
 
     def _user_text(self, text: str | None) -> str | None:
         """/start and /help become the greet and help intents; other commands are read as words,
-        so that a typed "/pay" is not taken for an intent. None: a command for another bot."""
-        if not text:
+        so that a typed "/pay" is not taken for an intent. None: a command for another bot, or no
+        text at all (a photo, a sticker). A blank text goes on, to be asked for a question."""
+        if text is None:
             return None
         text = text.replace(f"@{self.username} ", "").strip()
         if not text.startswith("/"):
@@ -189,6 +241,7 @@ class TelegramChannel(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram = Blueprint("careers_telegram", __name__)
+        on_new_message = default_guard().wrap(self.name(), on_new_message)
 
         @telegram.listener("after_server_start")
         async def register_webhook(_app: Any, _loop: Any) -> None:
@@ -208,8 +261,14 @@ class TelegramChannel(InputChannel):
             given = request.headers.get(SECRET_HEADER, "").encode()
             if not hmac.compare_digest(given, self.secret.encode()):
                 logger.warning("refused a Telegram update without the right secret token")
-                return response.text("forbidden", status=HTTPStatus.FORBIDDEN)
-            update = request.json if isinstance(request.json, dict) else {}
+                return refuse(HTTPStatus.FORBIDDEN, f"the {SECRET_HEADER} header does not carry the "
+                              "secret token this bot gave Telegram")
+            update, problem = read_json(request.body or b"")
+            if problem or not isinstance(update, dict):
+                return refuse(HTTPStatus.BAD_REQUEST, problem or "an update must be a JSON object")
+            problem = _update_problem(update)
+            if problem:
+                return refuse(HTTPStatus.BAD_REQUEST, problem)
             # A slow reply holds up Telegram's deliveries and invites it to send the update again,
             # so the bot answers the person after this request returns.
             if update.get("callback_query"):
@@ -217,7 +276,7 @@ class TelegramChannel(InputChannel):
             else:
                 message = update.get("message") or {}
                 text, chat = self._user_text(message.get("text")), (message.get("chat") or {}).get("id")
-                if text and chat is not None:
+                if text is not None and chat is not None:
                     self._in_background(self._hand_on(text, chat, on_new_message))
             return response.text("")
 

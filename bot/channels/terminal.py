@@ -39,8 +39,23 @@ class RestChat:
     def say(self, message: str) -> list[dict]:
         response = requests.post(self.url, json={"sender": self.sender, "message": message},
                                  timeout=TIMEOUT_SECONDS)
+        refusal = _refusal(response)
+        if refusal:
+            return [{"text": refusal}]
         response.raise_for_status()
         return response.json()
+
+
+def _refusal(response: requests.Response) -> str | None:
+    """The server's explanation of a 4xx ("slow down", "too large"), said to the person as the
+    bot's reply rather than as an HTTP error."""
+    if not 400 <= response.status_code < 500:
+        return None
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    return error if isinstance(error, str) else None
 
 
 def show(replies: list[dict], write: Callable[[str], None]) -> list[dict]:

@@ -1,4 +1,4 @@
-"""The socket.io channel the web widget talks to: Rasa's own, with two fixes.
+"""The socket.io channel the web widget talks to: Rasa's own, with three fixes.
 
 1. Rasa 3.6 calls `sio.enter_room(...)` without `await` in its session_request handler, and
    python-socketio 5.10+ made that a coroutine, so with `session_persistence: true` the socket never
@@ -6,19 +6,36 @@
 2. Rasa builds its socket.io server with `cors_allowed_origins=[]`, which turns the origin check
    off: `--cors` (WEB_ORIGINS) guards only the HTTP long-polling requests, and a WebSocket from any
    site would be accepted. Connections whose Origin is not in WEB_ORIGINS are refused here.
+3. Rasa's message handler crashes, silently for the sender, on an event that is not an object or
+   whose message is not a string, and answers a message for a session the socket never joined
+   into a room it is not in. Here every such event is answered on the socket with what was wrong,
+   and every message passes the guard (bot/channels/guard.py) first. Frames over 64 KiB close
+   the socket (engine.io and Sanic's limits, set in bot/server.py); the widget reconnects.
 
 credentials.yml names this class instead of `socketio:`; its settings are the same.
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+
+from bot.channels.guard import MAX_REQUEST_BYTES, default_guard, printable_id
+
+logger = logging.getLogger(__name__)
+
+NOT_AN_OBJECT = ('I couldn\'t read that message: it should be an object such as '
+                 '{"message": "What band is a PSO?", "session_id": "..."}.')
+NO_TEXT = 'I couldn\'t read that message: its "message" should be the text you typed.'
+NO_SESSION = ("This chat has not started its session yet, so I can't answer it. "
+              "Please reload the page and ask again.")
 
 
 def allowed_origins(setting: str | None = None) -> set[str] | None:
@@ -33,6 +50,13 @@ def origin_allowed(origin: str | None, allowed: set[str] | None) -> bool:
     return allowed is None or not origin or origin.rstrip("/") in allowed
 
 
+def _one(args: tuple) -> Any:
+    """An event's data. Handlers take any number of arguments: python-socketio calls a handler with
+    as many as the client sent, none or several, and a handler that cannot take them crashes
+    before it can answer."""
+    return args[0] if len(args) == 1 else None
+
+
 class WebChatInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -41,23 +65,61 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
         sio, namespace = self.sio, self.namespace or "/"
+        sio.eio.max_http_buffer_size = MAX_REQUEST_BYTES
         rasa_connect = sio.handlers[namespace]["connect"]
         allowed = allowed_origins()
+        guarded = default_guard().wrap(self.name(), on_new_message)
 
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not origin_allowed(environ.get("HTTP_ORIGIN"), allowed):
                 return False
             return await rasa_connect(sid, environ, auth)
 
-        async def session_request(sid: str, data: dict | None) -> None:
+        async def session_request(sid: str, *args: Any) -> None:
+            data = _one(args)
             data = data if isinstance(data, dict) else {}
-            if not isinstance(data.get("session_id"), str) or not data["session_id"]:
+            if not printable_id(data.get("session_id")):
                 data["session_id"] = uuid.uuid4().hex
             if self.session_persistence:
                 await sio.enter_room(sid, data["session_id"], namespace=namespace)
             await sio.emit("session_confirm", data["session_id"], room=sid, namespace=namespace)
 
+        async def tell(sid: str, text: str) -> None:
+            await sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=namespace)
+
+        async def handle_message(sid: str, *args: Any) -> None:
+            data = _one(args)
+            if not isinstance(data, dict):
+                return await tell(sid, NOT_AN_OBJECT)
+            sender = data.get("session_id") if self.session_persistence else sid
+            # Only the sockets in a session's room see its replies; answering a session this
+            # socket never joined would talk to someone else, or to no one.
+            if self.session_persistence and (not isinstance(sender, str)
+                                             or sender not in sio.rooms(sid, namespace=namespace)):
+                return await tell(sid, NO_SESSION)
+            if not isinstance(data.get("message"), str):
+                return await tell(sid, NO_TEXT)
+            message = UserMessage(data["message"], SocketIOOutput(sio, self.bot_message_evt), sender,
+                                  input_channel=self.name(),
+                                  metadata=self._metadata(data.get(self.metadata_key)))
+            await guarded(message)
+
         # Registering again under the same event replaces Rasa's handler.
         sio.on("connect", connect, namespace=namespace)
         sio.on("session_request", session_request, namespace=namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=namespace)
         return webhook
+
+    @staticmethod
+    def _metadata(given: Any) -> dict | None:
+        """Metadata is the page's business, not the person's: one that cannot be read is dropped
+        and the message still answered."""
+        if isinstance(given, str):
+            try:
+                given = json.loads(given)
+            except (ValueError, RecursionError):
+                given = None
+        if given is not None and not isinstance(given, dict):
+            logger.warning("dropped socket.io metadata that is not an object")
+            return None
+        return given
