@@ -51,7 +51,7 @@ def test_the_credentials_file_the_command_names_is_written_from_the_environment(
     args = container.prepare(["python", "-m", "bot.server", "run", "--credentials", str(path)], env)
     assert args[-1] == str(path)
     written = yaml.safe_load(path.read_text())
-    assert "rest" in written and "bot.channels.slack.SlackChannel" in written
+    assert "bot.channels.rest.GuardedRestInput" in written and "bot.channels.slack.SlackChannel" in written
     assert "xoxb-1" not in path.read_text()
     assert "bot.channels.telegram.TelegramChannel" not in written
 
