@@ -115,8 +115,6 @@ def _api_token(argv: list[str], env=os.environ) -> None:
 
 
 def main() -> None:
-    import sys
-
     from bot import lean_imports
     lean_imports.keep_out_if_unused(sys.argv[1:])   # first: before anything imports Rasa's core
     from bot.action_failures import reply_when_actions_fail

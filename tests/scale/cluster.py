@@ -4,7 +4,6 @@ started from the same launch commands `make run` uses, with the settings the dep
 set. Each process can be killed, restarted, or have its database restarted under it."""
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
