@@ -76,6 +76,9 @@ http {{
         hash $conversation consistent;
 {_servers(balancer)}
         keepalive 32;
+        # Shorter than Sanic's 5 s keep-alive, so nginx never reuses a connection the Rasa
+        # server is closing (that fails the request over to another server, breaking affinity).
+        keepalive_timeout 4s;
     }}
 
     server {{

@@ -11,7 +11,7 @@ from tests.scale.cluster import Cluster
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "scale.json"
 # What the closing note reports; the fault tests add to it as they run.
 TALLY = {"conversations": 0, "turns": 0, "turns_lost": 0, "try_again_replies": 0,
-         "rasa_kills": 0, "action_restarts": 0, "postgres_restarts": 0}
+         "turns_stored_twice": 0, "rasa_kills": 0, "action_restarts": 0, "postgres_restarts": 0}
 
 
 @pytest.fixture(scope="session")

@@ -37,8 +37,10 @@ class Visitor:
         async with session.post(f"{self.base_url}/webhooks/rest/webhook",
                                 json={"sender": self.sender, "message": text}) as response:
             body = await response.json(content_type=None)
+            # nginx lists every server it tried; the last one answered.
+            tried = response.headers.get("X-Served-By") or ""
             turn = Turn(text, response.status, body if isinstance(body, list) else [body],
-                        response.headers.get("X-Served-By"))
+                        tried.split(", ")[-1] or None)
         self.turns.append(turn)
         return turn
 
@@ -82,13 +84,30 @@ def talk_during(cluster: Cluster, fault, after: float, rounds: int = 2,
     return visitors
 
 
-def lost_turns(cluster: Cluster, visitor: Visitor) -> list[str]:
+def _without_retried_repeats(said: list[str], sent: list[str]) -> list[str]:
+    """A server killed after saving a turn but before answering it has that turn retried by
+    nginx on the other server, so it is stored twice, back to back (Rasa's REST channel takes
+    no message id to recognise the repeat). Drop such repeats; nothing else."""
+    kept: list[str] = []
+    for text in said:
+        position = len(kept)
+        if kept and text == kept[-1] and (position >= len(sent) or sent[position] != text):
+            TALLY["turns_stored_twice"] += 1
+            continue
+        kept.append(text)
+    return kept
+
+
+def lost_turns(cluster: Cluster, visitor: Visitor, server_killed: bool = False) -> list[str]:
     """Turns sent but missing from the conversation store, or stored without a bot reply."""
     events = cluster.events(visitor.sender)
     said = [json.loads(data)["text"] for kind, data in events if kind == "user"]
+    sent = [turn.text for turn in visitor.turns]
+    if server_killed:
+        said = _without_retried_repeats(said, sent)
     problems = []
-    if said != [turn.text for turn in visitor.turns]:
-        problems.append(f"{visitor.sender}: stored {len(said)} user turns, sent {len(visitor.turns)}")
+    if said != sent:
+        problems.append(f"{visitor.sender}: stored {len(said)} user turns, sent {len(sent)}")
     kinds = [kind for kind, _ in events if kind in ("user", "bot")]
     for position, kind in enumerate(kinds):
         following = kinds[position + 1] if position + 1 < len(kinds) else None
@@ -97,11 +116,12 @@ def lost_turns(cluster: Cluster, visitor: Visitor) -> list[str]:
     return problems
 
 
-def assert_every_turn_answered(cluster: Cluster, visitors: list[Visitor]) -> None:
+def assert_every_turn_answered(cluster: Cluster, visitors: list[Visitor],
+                               server_killed: bool = False) -> None:
     unanswered = [(v.sender, t.text, t.status, t.replies) for v in visitors for t in v.turns
                   if t.status != 200 or not any(r.get("text") for r in t.replies)]
     assert not unanswered, unanswered[:5]
-    lost = [problem for v in visitors for problem in lost_turns(cluster, v)]
+    lost = [problem for v in visitors for problem in lost_turns(cluster, v, server_killed)]
     TALLY["turns_lost"] += len(lost)
     assert not lost, lost[:5]
 
@@ -130,7 +150,7 @@ def test_conversations_survive_a_killed_rasa_server(cluster):
         TALLY["rasa_kills"] += 1
 
     visitors = talk_during(cluster, kill, after=3.0)
-    assert_every_turn_answered(cluster, visitors)
+    assert_every_turn_answered(cluster, visitors, server_killed=True)
     moved = [v for v in visitors
              if victim.address in {t.served_by for t in v.turns[:3]}
              and v.turns[-1].served_by != victim.address]
