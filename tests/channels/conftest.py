@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import requests
 
 from bot import cli, settings
 from bot.channels.credentials import write_credentials
@@ -22,8 +23,25 @@ TELEGRAM_SECRET = "channel-tests_secret-0123456789"
 TELEGRAM_WEBHOOK_URL = "https://careers.example.org/webhooks/telegram/webhook"
 
 
+@dataclass
+class Servers:
+    url: str
+    action_url: str
+    processes: list
+
+    def alive(self) -> bool:
+        """Both processes running, and both answering."""
+        if any(p.poll() is not None for p in self.processes):
+            return False
+        try:
+            return (requests.get(f"{self.url}/", timeout=10).status_code == 200
+                    and requests.get(f"{self.action_url}/health", timeout=10).status_code == 200)
+        except requests.RequestException:
+            return False
+
+
 @contextlib.contextmanager
-def running_bot(directory, channel_env: dict[str, str]) -> Iterator[str]:
+def running_bot(directory, channel_env: dict[str, str]) -> Iterator[Servers]:
     """The servers get the variables when they start; the test process keeps its own environment,
     so later suites (the e2e bot among them) do not inherit these channels."""
     env = {"DATABASE_URL": f"sqlite:///{directory / 'knowledge.sqlite'}",
@@ -33,7 +51,8 @@ def running_bot(directory, channel_env: dict[str, str]) -> Iterator[str]:
         cfg = settings.load()
         processes = cli.start_servers(cfg, credentials=write_credentials(directory / "credentials.yml"))
     try:
-        yield f"http://127.0.0.1:{cfg.bot_port}"
+        yield Servers(f"http://127.0.0.1:{cfg.bot_port}", f"http://127.0.0.1:{cfg.action_port}",
+                      processes)
     finally:
         cli.stop(processes)
 
@@ -56,8 +75,8 @@ def channel_bot(tmp_path_factory) -> Iterator[ChannelBot]:
            "TELEGRAM_API_URL": telegram.url}
     try:
         directory = tmp_path_factory.mktemp("channels")
-        with running_bot(directory, env) as url:
-            yield ChannelBot(url, slack, telegram, directory / "credentials.yml")
+        with running_bot(directory, env) as running:
+            yield ChannelBot(running.url, slack, telegram, directory / "credentials.yml")
     finally:
         slack.stop()
         telegram.stop()

@@ -127,7 +127,8 @@ def test_the_bot_serves_rest_while_telegram_is_down_and_sets_the_webhook_once_it
     env = {"TELEGRAM_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BOT_USERNAME": "CareersTestBot",
            "TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
            "TELEGRAM_API_URL": f"http://127.0.0.1:{port}"}
-    with running_bot(tmp_path, env) as url:
+    with running_bot(tmp_path, env) as running:
+        url = running.url
         replies = requests.post(f"{url}/webhooks/rest/webhook",
                                 json={"sender": "telegram-down", "message": "what band is a PSO?"},
                                 timeout=30).json()

@@ -12,7 +12,7 @@ import requests
 
 from bot.channels import terminal
 from bot.channels.guard import MessageGuard
-from tests.hardening.conftest import servers
+from tests.channels.conftest import running_bot
 from tests.hardening.corpus import reply_words
 from tests.hardening.people import SocketPerson
 from tests.hardening.test_api import BODIES, ROUTES
@@ -24,7 +24,7 @@ BURST = MessageGuard.from_env({}).limiter.capacity          # the default: 10 me
 @pytest.fixture(scope="module")
 def plain_bot(tmp_path_factory):
     env = {"RASA_TOKEN": "", "RATE_LIMIT_PER_MINUTE": "", "MAX_MESSAGE_CHARS": str(LIMIT)}
-    with servers(tmp_path_factory.mktemp("plain"), env) as running:
+    with running_bot(tmp_path_factory.mktemp("plain"), env) as running:
         yield running
 
 

@@ -9,36 +9,17 @@ from urllib.parse import urlencode
 
 import requests
 
-from tests.hardening.corpus import (FOLLOW_UP, PSO_BAND, follow_up_problem, messages, problem,
-                                    raw_bytes, requests_for, status_problem, tracker_problems, tried)
-from tests.hardening.people import (SlackPerson, as_bytes, say_in_turn, sign, wait_for_replies,
+from tests.hardening.corpus import (PSO_BAND, problem, raw_bytes, requests_for, status_problem,
+                                    tried)
+from tests.hardening.people import (SlackPerson, as_bytes, sign, wait_for_replies,
                                     wait_for_reply_containing)
+from tests.hardening.webhook_corpus import lost_context, unclear_answers
 
 MARKUP = ("<script", "<img", "<iframe", "<svg")
 
 
 def test_every_bad_message_is_answered_clearly_in_slack(hardened_bot):
-    """Each input from a person of its own, so that every reply can be told apart; all are sent
-    before any reply is awaited, which the bot handles side by side."""
-    sent, failures = [], []
-    for item in messages("slack"):
-        person = SlackPerson(hardened_bot)
-        response = person.send(item.value, item.via_button)
-        tried("slack", item.category)
-        if item.expect.isdigit():
-            failure = status_problem(item.expect, response)
-            if failure:
-                failures.append(f"{item!r}: {failure}")
-        elif response.status_code != 200:
-            failures.append(f"{item!r}: the webhook answered {response.status_code} {response.text[:200]!r}")
-        else:
-            sent.append((item, person))
-    wait_for_replies([person for _, person in sent])
-    for item, person in sent:
-        replies = person.replies()
-        failure = problem(item, replies) or markup_problem(item, replies)
-        if failure:
-            failures.append(f"{item!r}: {failure}")
+    failures = unclear_answers(hardened_bot, "slack", lambda: SlackPerson(hardened_bot), markup_problem)
     assert hardened_bot.alive(), "a server stopped"
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
 
@@ -52,16 +33,7 @@ def markup_problem(item, replies: list[str]) -> str | None:
 
 def test_a_slack_conversation_keeps_its_context_through_the_bad_input(hardened_bot):
     person = SlackPerson(hardened_bot)
-    person.send(PSO_BAND)
-    assert wait_for_reply_containing(person, "Band 3"), "the first question was not answered"
-    mixed_in = [item for item in messages("slack") if not item.changes_context]
-    for item in mixed_in:
-        say_in_turn(person, item.value, item.via_button, answered=not item.expect.isdigit())
-    person.send(FOLLOW_UP)
-    answer = wait_for_reply_containing(person, "£")
-    failures = list(filter(None, [follow_up_problem(answer or "no answer")]))
-    accepted = sum(item.expect == "answer" for item in mixed_in)
-    failures += tracker_problems(hardened_bot.tracker(person.user), expected_messages=accepted + 2)
+    failures = lost_context(hardened_bot, "slack", person, person.user)
     assert not failures, "\n".join(failures)
 
 

@@ -4,36 +4,17 @@ and never answered, updates of shapes Telegram does not send get a 400, and a ch
 was mixed into keeps its context."""
 from __future__ import annotations
 
-from tests.hardening.corpus import (FOLLOW_UP, PSO_BAND, follow_up_problem, messages, problem,
-                                    raw_bytes, requests_for, status_problem, tracker_problems, tried)
-from tests.hardening.people import (TelegramChat, as_bytes, say_in_turn, wait_for_replies,
+from tests.hardening.corpus import (PSO_BAND, problem, raw_bytes, requests_for, status_problem,
+                                    tried)
+from tests.hardening.people import (TelegramChat, as_bytes, wait_for_replies,
                                     wait_for_reply_containing)
+from tests.hardening.webhook_corpus import lost_context, unclear_answers
 
 MARKUP = ("<script", "<img", "<iframe", "<svg", "<b>", "<a ")
 
 
 def test_every_bad_message_is_answered_clearly_in_telegram(hardened_bot):
-    """Each input in a chat of its own, so that every reply can be told apart; all are sent before
-    any reply is awaited, which the bot handles side by side."""
-    sent, failures = [], []
-    for item in messages("telegram"):
-        chat = TelegramChat(hardened_bot)
-        response = chat.send(item.value, item.via_button)
-        tried("telegram", item.category)
-        if item.expect.isdigit():
-            failure = status_problem(item.expect, response)
-            if failure:
-                failures.append(f"{item!r}: {failure}")
-        elif response.status_code != 200:
-            failures.append(f"{item!r}: the webhook answered {response.status_code} {response.text[:200]!r}")
-        else:
-            sent.append((item, chat))
-    wait_for_replies([chat for _, chat in sent])
-    for item, chat in sent:
-        replies = chat.replies()
-        failure = problem(item, replies) or markup_problem(item, replies)
-        if failure:
-            failures.append(f"{item!r}: {failure}")
+    failures = unclear_answers(hardened_bot, "telegram", lambda: TelegramChat(hardened_bot), markup_problem)
     assert hardened_bot.alive(), "a server stopped"
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
 
@@ -47,16 +28,7 @@ def markup_problem(item, replies: list[str]) -> str | None:
 
 def test_a_telegram_chat_keeps_its_context_through_the_bad_input(hardened_bot):
     chat = TelegramChat(hardened_bot)
-    chat.send(PSO_BAND)
-    assert wait_for_reply_containing(chat, "Band 3"), "the first question was not answered"
-    mixed_in = [item for item in messages("telegram") if not item.changes_context]
-    for item in mixed_in:
-        say_in_turn(chat, item.value, item.via_button, answered=not item.expect.isdigit())
-    chat.send(FOLLOW_UP)
-    answer = wait_for_reply_containing(chat, "£")
-    failures = list(filter(None, [follow_up_problem(answer or "no answer")]))
-    accepted = sum(item.expect == "answer" for item in mixed_in)
-    failures += tracker_problems(hardened_bot.tracker(str(chat.chat_id)), expected_messages=accepted + 2)
+    failures = lost_context(hardened_bot, "telegram", chat, str(chat.chat_id))
     assert not failures, "\n".join(failures)
 
 
