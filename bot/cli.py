@@ -85,8 +85,10 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     if credentials is None:
         credentials = write_credentials(ROOT / "var" / "credentials.yml")
     env = _env()
-    env["ACTION_PORT"] = str(cfg.action_port)
+    env["ACTION_PORT"], env["BOT_PORT"] = str(cfg.action_port), str(cfg.bot_port)
     env.setdefault("ACTION_ENDPOINT_URL", cfg.action_url)
+    from bot import worker_state
+    worker_state.clear(worker_state.state_file(env))
     actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(cfg.action_port)], cwd=ROOT, env=env)
     if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):

@@ -32,11 +32,13 @@ def _port(name: str, default: int) -> int:
 
 
 def store_defaults() -> dict[str, str]:
-    """What endpoints.yml reads when the environment leaves it unset: one process on this
-    machine, conversations in a SQLite file, locks in memory."""
+    """What endpoints.yml and the server read when the environment leaves them unset: this
+    machine, conversations in a SQLite file, and a worker process per core (two at most, for
+    memory), sharing their conversation locks through a SQLite file (`bot.worker_state`)."""
     return {
         "TRACKER_STORE_URL": f"sqlite:///{ROOT / 'var' / 'trackers.sqlite'}",
-        "LOCK_STORE": "in_memory",
+        "LOCK_STORE": "bot.worker_state.ConversationLocks",
+        "SANIC_WORKERS": str(min(2, os.cpu_count() or 1)),
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": "6379",
         "REDIS_DB": "1",

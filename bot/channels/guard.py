@@ -103,9 +103,11 @@ class Verdict:
 
 
 class RateLimiter:
-    """A token bucket per sender, in memory in this process. That is enough because the load
-    balancer sends every message of a conversation to the same replica (affinity by sender), so a
-    sender's messages all meet one bucket; a restart forgets the buckets, which only forgives."""
+    """A token bucket per sender, in memory in this process. That is enough for one process per
+    server, because the load balancer sends every message of a conversation to the same replica
+    (affinity by sender), so a sender's messages all meet one bucket; a restart forgets the
+    buckets, which only forgives. A server with several worker processes shares its buckets
+    between them instead (`bot.worker_state.SharedAllowances`)."""
 
     def __init__(self, per_minute: int, burst: int | None = None,
                  clock: Callable[[], float] = time.monotonic, max_senders: int = 100_000):
@@ -147,8 +149,12 @@ class MessageGuard:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "MessageGuard":
-        return cls(_positive(env, "MAX_MESSAGE_CHARS", DEFAULT_MAX_CHARS),
-                   _positive(env, "RATE_LIMIT_PER_MINUTE", DEFAULT_PER_MINUTE))
+        guard = cls(_positive(env, "MAX_MESSAGE_CHARS", DEFAULT_MAX_CHARS),
+                    _positive(env, "RATE_LIMIT_PER_MINUTE", DEFAULT_PER_MINUTE))
+        if worker_processes(env) > 1:
+            from bot.worker_state import SharedAllowances, state_file
+            guard.limiter = SharedAllowances(guard.limiter.per_minute, path=state_file(env))
+        return guard
 
     def check(self, channel: str, sender: str | None, text: str | None) -> Verdict:
         allowed, told, wait = self.limiter.take(f"{channel}:{sender}")
@@ -209,6 +215,14 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise SystemExit(f"{name} must be at least 1, not {value}")
     return value
+
+
+def worker_processes(env: Mapping[str, str] = os.environ) -> int:
+    """How many processes the Rasa server runs (Sanic's workers, SANIC_WORKERS)."""
+    try:
+        return max(1, int(env.get("SANIC_WORKERS") or 1))
+    except ValueError:
+        return 1
 
 
 @lru_cache(maxsize=1)

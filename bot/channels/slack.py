@@ -22,7 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.guard import default_guard, read_json
+from bot.channels.guard import default_guard, read_json, worker_processes
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +125,19 @@ class SlackChannel(SlackInput):
         url = os.environ.get("SLACK_API_URL") or DEFAULT_API_URL
         self.api_url = url if url.endswith("/") else url + "/"
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._shared_seen = None
+        if worker_processes() > 1:       # a retry or replay may reach another worker
+            from bot.worker_state import SeenKeys
+            self._shared_seen = SeenKeys()
 
     def _first_sight(self, key: str | None) -> bool:
         """Slack retries for minutes and a replay must come within the 5-minute signature window,
-        so a few thousand recent keys are plenty."""
+        so a few thousand recent keys (ten minutes' worth when the workers share them) are
+        plenty."""
         if not key:
             return True
+        if self._shared_seen is not None:
+            return self._shared_seen.first_sight(key)
         if key in self._seen:
             return False
         self._seen[key] = None

@@ -27,7 +27,7 @@ from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.guard import default_guard, read_json
+from bot.channels.guard import default_guard, read_json, worker_processes
 
 logger = logging.getLogger(__name__)
 
@@ -106,19 +106,30 @@ class BotApi:
 
 
 class CallbackKeys:
-    """Telegram allows 64 bytes of callback_data; a longer payload travels as a short key. Keys live
-    in memory, so a press on a long-payload button from before a restart is answered as expired."""
+    """Telegram allows 64 bytes of callback_data; a longer payload travels as a short key. With
+    one server process the keys live in its memory, so a press on a long-payload button from
+    before a restart is answered as expired; with several worker processes they are kept in the
+    file the workers share (bot/worker_state.py), since the press may reach any of them."""
 
     LIMIT = 64
 
-    def __init__(self, size: int = 5000):
+    def __init__(self, size: int = 5000, shared: bool | None = None):
         self._payloads: OrderedDict[str, str] = OrderedDict()
         self._size = size
+        if shared is None:
+            shared = worker_processes() > 1
+        self._shared = None
+        if shared:
+            from bot.worker_state import SharedPayloads
+            self._shared = SharedPayloads(size=size)
 
     def encode(self, payload: str) -> str:
         if len(payload.encode()) <= self.LIMIT:
             return payload
         key = "#" + hashlib.sha256(payload.encode()).hexdigest()[:24]   # payloads start with "/"
+        if self._shared is not None:
+            self._shared.put(key, payload)
+            return key
         self._payloads[key] = payload
         self._payloads.move_to_end(key)
         if len(self._payloads) > self._size:
@@ -126,7 +137,9 @@ class CallbackKeys:
         return key
 
     def decode(self, data: str) -> str | None:
-        return self._payloads.get(data) if data.startswith("#") else data
+        if not data.startswith("#"):
+            return data
+        return self._shared.get(data) if self._shared is not None else self._payloads.get(data)
 
 
 def answer_html(text: str, answer: dict | None = None) -> str:

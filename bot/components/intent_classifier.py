@@ -11,7 +11,7 @@ from typing import Any, Dict, Text
 
 import numpy as np
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse import coo_matrix, csr_matrix
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -20,6 +20,17 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from sklearn.linear_model import LogisticRegression
 
 ARRAYS, PARAMS = "weights.npz", "params.json"
+
+
+def _sorted_row(matrix):
+    """A one-row feature matrix's values, columns and width, as its CSR form holds them. The
+    featurizers' rows are usually COO with sorted distinct columns already, which is exactly
+    that form; converting them anyway cost ~50 µs a featurizer."""
+    if isinstance(matrix, coo_matrix) and matrix.shape[0] == 1 and matrix.col.dtype == np.int32 \
+            and (matrix.nnz < 2 or bool((np.diff(matrix.col) > 0).all())):
+        return matrix.data, matrix.col, matrix.shape[1]
+    block = csr_matrix(matrix)
+    return block.data, block.indices, block.shape[1]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -31,21 +42,34 @@ class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
             (directory / PARAMS).write_text(json.dumps(self.clf.get_params()), encoding="utf-8")
 
     def _create_X(self, messages):
-        """Rasa's matrix, built with one `hstack` instead of three.
+        """Rasa's matrix, built directly from the sentence features' own arrays.
 
         Rasa first combines every featurizer's sequence and sentence features (deep copies and
         a `hstack` per featurizer, though only the sentence row is used), then stacks that row
-        with an empty dense block: ~10% of the server's CPU per message. Stacking the sentence
-        features once, then the same empty block, gives the same matrix (tests compare them)."""
+        with an empty dense block and stacks the rows: scipy's stacking checks and index-type
+        searches took ~10% of the server's CPU per message. Laying the featurizers' columns
+        side by side, row by row, gives the same matrix (tests compare the arrays)."""
         if any(f.attribute == TEXT and not f.is_sparse() for m in messages for f in m.features):
             return super()._create_X(messages)
-        rows = []
+        data, indices, indptr, widths = [], [], [0], set()
         for message in messages:
-            sentence = [f.features for f in message.features
-                        if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE]
-            sparse = hstack(sentence) if len(sentence) > 1 else sentence[0] if sentence else []
-            rows.append(hstack([csr_matrix(sparse), csr_matrix([])]))
-        return vstack(rows)
+            offset, stored = 0, indptr[-1]
+            for feature in message.features:
+                if feature.attribute == TEXT and feature.is_sparse() \
+                        and feature.type == FEATURE_TYPE_SENTENCE:
+                    values, columns, width = _sorted_row(feature.features)
+                    data.append(values)
+                    indices.append(columns + offset)
+                    offset += width
+                    stored += len(values)
+            widths.add(offset)
+            indptr.append(stored)
+        if len(widths) != 1 or not data:
+            return super()._create_X(messages)     # rows of different widths: Rasa's error
+        values = np.concatenate(data).astype(np.result_type(*data, np.float64), copy=False)
+        columns = np.concatenate(indices)
+        return csr_matrix((values, columns, np.asarray(indptr, dtype=columns.dtype)),
+                          shape=(len(messages), widths.pop()))
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -33,20 +33,3 @@ def test_a_bad_response_fails_with_rasas_error(patched, response):
     with pytest.raises(jsonschema.ValidationError) as theirs:
         patched(ACTION, response)
     assert ours.value.message == theirs.value.message
-
-
-def test_the_cached_event_lookup_gives_rasas_classes(monkeypatch):
-    from rasa.shared.core.events import Event
-    from rasa.shared.utils.common import all_subclasses
-
-    from bot.server import _cache_event_type_lookup
-    original = Event.resolve_by_type
-    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(original))
-    _cache_event_type_lookup()
-    for cls in all_subclasses(Event):
-        if getattr(cls, "type_name", None):
-            assert Event.resolve_by_type(cls.type_name) is original(cls.type_name)
-            assert Event.resolve_by_type(cls.type_name) is original(cls.type_name)   # cached
-    assert Event.resolve_by_type("no-such-event", default=Event) is Event
-    with pytest.raises(ValueError):
-        Event.resolve_by_type("no-such-event")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import jsonschema
+import numpy as np
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.constants import RULE_ONLY_LOOPS, RULE_ONLY_SLOTS
@@ -220,3 +221,182 @@ def test_invalid_action_responses_fail_with_rasas_error(response):
     with pytest.raises(jsonschema.ValidationError) as theirs:
         jsonschema.validate(response, RemoteAction.action_response_format_spec())
     assert ours.value.message.startswith(theirs.value.message)
+
+
+def _event_classes():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+    return all_subclasses(Event)
+
+
+@pytest.mark.parametrize("name", sorted({cls.type_name for cls in _event_classes()}))
+def test_every_event_name_resolves_to_rasas_class(name):
+    from rasa.shared.core.events import Event
+    search = speedups.ORIGINALS["resolve_by_type"]
+    assert Event.resolve_by_type(name) is search(name)
+    assert Event.resolve_by_type(name) is search(name)    # the kept answer, the second time
+
+
+def test_unknown_event_names_keep_rasas_default_and_error():
+    from rasa.shared.core.events import Event, UserUttered
+    assert Event.resolve_by_type("no_such_event", UserUttered) is UserUttered
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    # a default given once is not kept as the answer for that name
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_a_stored_conversation_reads_back_as_rasa_reads_it(data):
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import EventVerbosity
+    domain, prefixes = data
+    longest = max(prefixes, key=lambda t: len(t.events))
+    dumped = longest.current_state(EventVerbosity.ALL)["events"]
+    ours = DialogueStateTracker.from_dict("x", dumped, domain.slots)
+    Event.resolve_by_type, saved = staticmethod(speedups.ORIGINALS["resolve_by_type"]), Event.resolve_by_type
+    try:
+        rasas = DialogueStateTracker.from_dict("x", dumped, domain.slots)
+    finally:
+        Event.resolve_by_type = staticmethod(saved)
+    assert [type(e) for e in ours.events] == [type(e) for e in rasas.events]
+    assert list(ours.events) == list(rasas.events)
+    assert ours.current_slot_values() == rasas.current_slot_values()
+
+
+def test_the_empty_domain_test_is_rasas(data):
+    from rasa.shared.core.domain import Domain
+    domain, _ = data
+    rasas = speedups.ORIGINALS["is_empty"]
+    for candidate in (domain, Domain.empty(), Domain.from_dict({}), Domain.from_dict({"intents": ["greet"]})):
+        assert candidate.is_empty() is rasas(candidate)
+    assert Domain.empty().is_empty() and not domain.is_empty()
+
+
+@pytest.fixture(scope="module")
+def count_vectors(tmp_path_factory):
+    """The two count-vector featurizers of config.yml, trained on the NLU data, and tokenized
+    messages: the training examples and some odd ones."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.message import Message
+    storage = LocalModelStorage(tmp_path_factory.mktemp("cv"))
+    context = ExecutionContext(GraphSchema({}), "t")
+    data = load_data(str(cli.ROOT / "data" / "nlu"))
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    tokenizer.process_training_data(data)
+    featurizers = []
+    for i, cfg in enumerate([{"min_ngram": 1, "max_ngram": 2},
+                             {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5},
+                             {}]):
+        featurizer = CountVectorsFeaturizer.create(
+            {**CountVectorsFeaturizer.get_default_config(), **cfg}, storage, Resource(f"cv{i}"), context)
+        featurizer.train(data)
+        featurizers.append(featurizer)
+    for vectorizer in featurizers[-1].vectorizers.values():
+        vectorizer.binary = True            # scikit-learn's option: ones instead of counts
+    texts = [m.get("text") for m in data.intent_examples] + [
+        "", "   ", "PSO PSO pso Pso", "İstanbul ﬁnance café", "what's a PO?? 🙂", "x" * 3000,
+        "zzzz qqqq never seen", "Probation\u200bOfficer", "a\tb\nc"]
+    messages = [Message.build(text=t) for t in texts]
+    tokenizer.process(messages)
+    return featurizers, messages
+
+
+def _same_matrix(one, other):
+    if one is None or other is None:
+        return one is None and other is None
+    return (type(one) is type(other) and one.shape == other.shape and one.dtype == other.dtype
+            and one.row.dtype == other.row.dtype and one.col.dtype == other.col.dtype
+            and np.array_equal(one.row, other.row) and np.array_equal(one.col, other.col)
+            and np.array_equal(one.data, other.data))
+
+
+def test_count_vector_features_are_rasas(count_vectors):
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    featurizers, messages = count_vectors
+    rasas = speedups.ORIGINALS["count_vectors"]
+    compared = 0
+    odd_tokens = [["probation officer", "pso"], ["pso", "pso", "PSO"], ["a\tb", ""], [""]]
+    for featurizer in featurizers:
+        for attribute in ("text", "intent", "action_name"):
+            tokens = [featurizer._get_processed_message_tokens_by_attribute(m, attribute)
+                      for m in messages] + (odd_tokens if attribute == "text" else [])
+            for _ in range(2):               # the second time from the kept token counts
+                ours = CountVectorsFeaturizer._create_features(featurizer, attribute, tokens)
+                theirs = rasas(featurizer, attribute, tokens)
+                for kind in (0, 1):
+                    assert len(ours[kind]) == len(theirs[kind])
+                    for one, other in zip(ours[kind], theirs[kind]):
+                        assert _same_matrix(one, other)
+                        compared += one is not None
+    assert compared > 4 * len(messages)
+
+
+def test_action_calls_send_the_json_rasa_sends(data):
+    import json
+    from rasa.shared.core.trackers import EventVerbosity
+    domain, prefixes = data
+    tracker = max(prefixes, key=lambda t: len(t.events))
+    body = {"next_action": "action_answer", "sender_id": "x", "version": "3.6.21",
+            "tracker": tracker.current_state(EventVerbosity.ALL), "domain": domain.as_dict()}
+    odd = {"text": "café / 😀 \u2028 </script>", "nan": float("nan"), "big": 2 ** 70, "tuple": (1, 2.5)}
+    for value in (body, odd):
+        ours = speedups._json_body(value)
+        assert json.dumps(json.loads(ours), sort_keys=True) == json.dumps(
+            json.loads(json.dumps(value)), sort_keys=True)
+
+
+def _rasas_applied(tracker):
+    return speedups.ORIGINALS["applied_events"](tracker)
+
+
+def test_applied_events_are_rasas_as_each_story_grows(data):
+    domain, prefixes = data
+    # the prefixes of each story come one after another, from one event to all of them
+    stories = [prefixes[i - 1] for i in range(1, len(prefixes)) if len(prefixes[i].events) == 1]
+    stories.append(prefixes[-1])
+    checked = 0
+    for full in stories:
+        growing = DialogueStateTracker(full.sender_id, domain.slots, is_rule_tracker=full.is_rule_tracker)
+        for event in full.events:
+            growing.update(event)
+            ours = growing.applied_events()
+            assert [id(e) for e in ours] == [id(e) for e in _rasas_applied(growing)]
+            checked += 1
+    assert checked > 300
+
+
+def test_applied_events_follow_reverts_restarts_and_forms_found_late(data):
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Restarted,
+                                         SessionStarted, SlotSet, UserUttered,
+                                         UserUtteranceReverted)
+    domain, _ = data
+    tracker = DialogueStateTracker("odd", domain.slots)
+    script = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"}),
+              ActionExecuted("route_form"), ActiveLoop("route_form"), SlotSet("requested_slot", "qualification"),
+              ActionExecuted("action_listen"), UserUttered("a levels", {"name": "inform"}),
+              ActionExecuted("route_form"), ActionExecuted("action_listen"),
+              UserUttered("oops", {"name": "deny"}), UserUtteranceReverted(),
+              ActionExecuted("utter_x"), ActionReverted(), ActionExecuted("route_form"),
+              ActiveLoop(None), ActionExecuted("other_form"), ActiveLoop("other_form"),
+              ActionExecuted("other_form"), Restarted(), ActionExecuted("action_listen"),
+              SessionStarted(), ActionExecuted("action_listen"), UserUttered("again", {"name": "greet"})]
+    for event in script:
+        tracker.update(event)
+        before = tracker.applied_events()
+        before.append("a caller's own change")          # must not leak into the next answer
+        assert [id(e) for e in tracker.applied_events()] == [id(e) for e in _rasas_applied(tracker)]
+    rewound = DialogueStateTracker("odd", domain.slots)  # a tracker whose events are replaced
+    for event in script[:5]:
+        rewound.update(event)
+    rewound.applied_events()
+    rewound.events.clear()
+    for event in script[8:12]:
+        rewound.update(event)
+    assert [id(e) for e in rewound.applied_events()] == [id(e) for e in _rasas_applied(rewound)]

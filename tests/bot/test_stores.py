@@ -14,7 +14,7 @@ from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted,
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import ROOT
-from bot.stores import ConversationStore
+from bot.stores import STORED, ConversationStore
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
@@ -84,3 +84,73 @@ def test_each_event_is_stored_once(url):
 
 def test_an_unknown_conversation_is_none(url):
     assert asyncio.run(ConversationStore(DOMAIN, host=url).retrieve("nobody-said-this")) is None
+
+
+def types_stored(store, sender: str) -> list[str]:
+    with store.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"),
+                            {"s": sender}).scalars().all()
+
+
+def test_a_tracker_saved_twice_across_a_new_session_stores_each_event_once(url):
+    # Rasa's store recounts the rows of the latest stored session, which after a new session
+    # starts is fewer than the tracker already holds, and stores the older events again.
+    ours = ConversationStore(DOMAIN, host=url)
+    sender = "store-test-3"
+    turn(ours, sender, session(4000.0, "hi"))
+    tracker = asyncio.run(ours.retrieve(sender))
+    for event in session(5000.0, "and a PO?"):
+        tracker.update(event)
+    asyncio.run(ours.save(tracker))
+    tracker.update(BotUttered("A PO is Band 5.", timestamp=5001.0))
+    asyncio.run(ours.save(tracker))
+    assert types_stored(ours, sender).count("user") == 2
+    assert len(types_stored(ours, sender)) == 2 * len(session(0, "")) + 1
+
+
+def test_a_tracker_the_store_did_not_read_is_counted_against_the_database(url):
+    ours = ConversationStore(DOMAIN, host=url)
+    sender = "store-test-4"
+    turn(ours, sender, session(6000.0, "hi"))
+    rebuilt = DialogueStateTracker.from_dict(sender, stored(ours, sender), DOMAIN.slots)
+    rebuilt.update(UserUttered("thanks", {"name": "thank"}, timestamp=6001.0))
+    asyncio.run(ours.save(rebuilt))
+    assert types_stored(ours, sender).count("user") == 2
+    assert len(types_stored(ours, sender)) == len(session(0, "")) + 1
+
+
+def test_a_write_retried_after_a_lost_connection_is_not_stored_twice(url, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    ours = ConversationStore(DOMAIN, host=url)
+    sender = "store-test-5"
+    turn(ours, sender, session(7000.0, "hi"))
+    tracker = asyncio.run(ours.retrieve(sender))
+    tracker.update(UserUttered("thanks", {"name": "thank"}, timestamp=7001.0))
+    write, calls = ours._write, []
+
+    async def committed_then_lost(t):
+        calls.append(t)
+        before = getattr(t, STORED, None)
+        await write(t)
+        if len(calls) == 1:       # the rows were committed, but the reply never came back
+            setattr(t, STORED, before)
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(ours, "_write", committed_then_lost)
+    asyncio.run(ours.save(tracker))
+    assert len(calls) == 2
+    assert types_stored(ours, sender).count("user") == 2
+    assert len(types_stored(ours, sender)) == len(session(0, "")) + 1
+
+
+def test_odd_values_read_back_exactly_and_rasas_store_reads_them_too(url):
+    ours = ConversationStore(DOMAIN, host=url)
+    sender = "store-test-6"
+    odd = UserUttered("café / 😀 \u2028 </script> \\u0000", {"name": "ask_band", "confidence": 0.1 + 0.2},
+                      timestamp=8000.3, metadata={"big": 2 ** 70, "tiny": 5e-324, "neg": -0.0,
+                                                  "nested": {"list": [1, "two", None, True]}})
+    turn(ours, sender, session(8000.0, "hi")[:3] + [odd])
+    for store in (ours, SQLTrackerStore(DOMAIN, host=url), ConversationStore(DOMAIN, host=url)):
+        [read] = [e for e in asyncio.run(store.retrieve(sender)).events if isinstance(e, UserUttered)]
+        assert read.text == odd.text and read.metadata == odd.metadata
+        assert read.intent["confidence"] == 0.1 + 0.2

@@ -45,7 +45,8 @@ def running_bot(directory, channel_env: dict[str, str]) -> Iterator[Servers]:
     """The servers get the variables when they start; the test process keeps its own environment,
     so later suites (the e2e bot among them) do not inherit these channels."""
     env = {"DATABASE_URL": f"sqlite:///{directory / 'knowledge.sqlite'}",
-           "BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()), **channel_env}
+           "BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+           "WORKER_STATE_PATH": str(directory / "workers.sqlite"), **channel_env}
     with environment(env):
         cli.prepare()
         cfg = settings.load()

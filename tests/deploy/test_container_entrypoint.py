@@ -64,4 +64,5 @@ def test_the_entrypoint_replaces_itself_with_the_command(tmp_path):
     result = subprocess.run([sys.executable, "-m", "bot.container", sys.executable, "-c", probe, "$GREETING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["hello", "in_memory", f"sqlite:///{ROOT / 'var' / 'trackers.sqlite'}"]
+    assert result.stdout.split() == ["hello", "bot.worker_state.ConversationLocks",
+                                     f"sqlite:///{ROOT / 'var' / 'trackers.sqlite'}"]

@@ -21,9 +21,10 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def bot_processes(tmp_path_factory):
     """The base URL of the Rasa server, and the action server and Rasa server processes."""
-    database = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'knowledge.sqlite'}"
-    with environment({"DATABASE_URL": database, "BOT_PORT": str(free_port()),
-                      "ACTION_PORT": str(free_port())}):
+    directory = tmp_path_factory.mktemp("e2e")
+    with environment({"DATABASE_URL": f"sqlite:///{directory / 'knowledge.sqlite'}",
+                      "BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+                      "WORKER_STATE_PATH": str(directory / "workers.sqlite")}):
         cli.prepare()
         cfg = settings.load()
         processes = cli.start_servers(cfg)

@@ -18,7 +18,8 @@ from tests.services import port_open
 def test_run_serves_and_stops_both_servers_on_ctrl_c(bot_server, tmp_path):
     bot_port, action_port = free_port(), free_port()
     env = {**cli._env(), "BOT_PORT": str(bot_port), "ACTION_PORT": str(action_port),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite'}"}
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite'}",
+           "WORKER_STATE_PATH": str(tmp_path / "workers.sqlite")}
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=cli.ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)

@@ -107,6 +107,9 @@ class Cluster:
         load(knowledge_url)
         self.env = {**cli._env(), "DATABASE_URL": knowledge_url, "TRACKER_STORE_URL": trackers_url,
                     "LOCK_STORE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379",
+                    # one process per replica, as deployed: nginx keeps each conversation
+                    # (and each socket.io session) on one replica, not on one of its workers
+                    "SANIC_WORKERS": "1",
                     "REDIS_DB": "3", "TICKET_LOCK_LIFETIME": str(self.ticket_lock_lifetime),
                     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                     # The scripted visitors type far faster than people; the limit is not under test.

@@ -6,6 +6,11 @@ import { io } from "socket.io-client";
 export function connect(server, { sessionId, onSession, onStatus, onBotMessage, onSent }) {
   const socket = io(server, {
     path: "/socket.io",
+    // A WebSocket first: it is one connection, so it reaches the same worker process for the
+    // whole conversation, where long-polling's separate requests may reach another worker that
+    // does not know the session. Polling stays as the fallback for networks that block WebSockets.
+    transports: ["websocket", "polling"],
+    tryAllTransports: true,
     reconnection: true,
     reconnectionDelay: 1000,
     reconnectionDelayMax: 5000,

@@ -1,0 +1,165 @@
+"""The state a Rasa server's worker processes share: conversation locks that serve a
+conversation's messages one at a time and in order across processes, and one message allowance
+per sender however many processes the sender's messages reach."""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+
+import pytest
+
+from bot.conversation_lock import never_lose_a_waiting_ticket
+from bot.worker_state import ConversationLocks, SharedAllowances, clear
+
+never_lose_a_waiting_ticket()                   # the waiting the server uses (bot.server)
+FORK = multiprocessing.get_context("fork")      # as Sanic starts its workers
+
+
+def _issue(path, conversation, count, out):
+    locks = ConversationLocks(str(path))
+    out.put([locks.issue_ticket(conversation, 60) for _ in range(count)])
+
+
+def test_two_processes_never_get_the_same_ticket(tmp_path):
+    path, out = tmp_path / "workers.sqlite", FORK.Queue()
+    ConversationLocks(str(path))
+    workers = [FORK.Process(target=_issue, args=(path, "c1", 200, out)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    tickets = out.get(timeout=60) + out.get(timeout=60)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(tickets) == list(range(400))
+    assert ConversationLocks(str(path)).get_lock("c1").now_serving == 0
+
+
+def _turns(path, conversation, name, count, log):
+    async def run():
+        locks = ConversationLocks(str(path))
+        for i in range(count):
+            async with locks.lock(conversation, lock_lifetime=30):
+                log.put(("start", name, i))
+                await asyncio.sleep(0.003)
+                log.put(("end", name, i))
+    asyncio.run(run())
+
+
+def test_a_conversation_is_served_one_message_at_a_time_across_processes(tmp_path):
+    path, log = tmp_path / "workers.sqlite", FORK.Queue()
+    ConversationLocks(str(path))
+    workers = [FORK.Process(target=_turns, args=(path, "c2", name, 15, log)) for name in "ab"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    events = [log.get(timeout=5) for _ in range(60)]
+    # every start is followed by the end of the same message: no two ever overlap
+    for first, second in zip(events[::2], events[1::2]):
+        assert first[0] == "start" and second == ("end", first[1], first[2])
+    assert {name for _, name, _ in events} == {"a", "b"}
+    assert ConversationLocks(str(path)).get_lock("c2") is None      # nobody waits: removed
+
+
+def test_messages_are_served_in_the_order_their_tickets_were_issued(tmp_path):
+    locks = ConversationLocks(str(tmp_path / "workers.sqlite"))
+    order = []
+
+    async def message(n):
+        async with locks.lock("c3", lock_lifetime=30):
+            order.append(n)
+            await asyncio.sleep(0.01)
+
+    async def run():
+        tasks = []
+        for n in range(6):
+            tasks.append(asyncio.create_task(message(n)))
+            await asyncio.sleep(0.001)          # issued in this order
+        await asyncio.gather(*tasks)
+
+    asyncio.run(run())
+    assert order == list(range(6))
+
+
+def test_finishing_keeps_a_ticket_issued_meanwhile(tmp_path):
+    path = tmp_path / "workers.sqlite"
+    one, other = ConversationLocks(str(path)), ConversationLocks(str(path))
+    first = one.issue_ticket("c4", 60)
+    second = other.issue_ticket("c4", 60)
+    one.cleanup("c4", first)
+    lock = other.get_lock("c4")
+    assert lock is not None and lock.now_serving == second
+
+
+def test_a_lock_held_by_a_dead_server_is_gone_after_clear(tmp_path):
+    path = tmp_path / "workers.sqlite"
+    locks = ConversationLocks(str(path))
+    locks.issue_ticket("c5", 60)
+    SharedAllowances(30, path=path).take("rest:x")
+    clear(path)
+    assert locks.get_lock("c5") is None
+    assert SharedAllowances(30, path=path).take("rest:x") == (True, False, 0)
+
+
+def _take(path, count, out):
+    allowances = SharedAllowances(30, burst=10, path=path)
+    out.put(sum(allowances.take("rest:visitor")[0] for _ in range(count)))
+
+
+def test_a_senders_allowance_is_shared_by_every_process(tmp_path):
+    path, out = tmp_path / "workers.sqlite", FORK.Queue()
+    SharedAllowances(30, burst=10, path=path)
+    workers = [FORK.Process(target=_take, args=(path, 10, out)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    allowed = out.get(timeout=60) + out.get(timeout=60)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert allowed == 10                 # the burst, not a burst per process
+
+
+def test_an_allowance_refills_at_the_rate_and_tells_once(tmp_path):
+    now = [1000.0]
+    allowances = SharedAllowances(60, burst=2, path=tmp_path / "workers.sqlite", clock=lambda: now[0])
+    assert [allowances.take("k")[0] for _ in range(2)] == [True, True]
+    assert allowances.take("k") == (False, False, 1)        # refused, not yet told
+    assert allowances.take("k") == (False, True, 1)         # refused, already told
+    now[0] += 1.0                                           # one a second
+    assert allowances.take("k") == (True, True, 0)
+    assert allowances.take("k")[0] is False
+
+
+@pytest.mark.parametrize("broken", ["", "two", "0", "-3"])
+def test_an_unreadable_worker_count_means_one(broken):
+    from bot.channels.guard import worker_processes
+    assert worker_processes({"SANIC_WORKERS": broken}) == 1
+    assert worker_processes({"SANIC_WORKERS": "2"}) == 2
+
+
+def _claim(path, keys, out):
+    from bot.worker_state import SeenKeys
+    seen = SeenKeys(path)
+    out.put([key for key in keys if seen.first_sight(key)])
+
+
+def test_of_two_workers_given_the_same_keys_one_sees_each_first(tmp_path):
+    path, out = tmp_path / "workers.sqlite", FORK.Queue()
+    keys = [f"event:{n}" for n in range(300)]
+    workers = [FORK.Process(target=_claim, args=(path, keys, out)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    claimed = out.get(timeout=60) + out.get(timeout=60)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(claimed) == sorted(keys)
+
+
+def test_a_long_telegram_payload_is_found_by_another_worker(tmp_path, monkeypatch):
+    from bot.channels.telegram import CallbackKeys
+    monkeypatch.setenv("WORKER_STATE_PATH", str(tmp_path / "workers.sqlite"))
+    payload = '/ask_route{"qualification": "degree", "subject": "criminology", "jurisdiction": "england"}'
+    one, other = CallbackKeys(shared=True), CallbackKeys(shared=True)
+    key = one.encode(payload)
+    assert len(key.encode()) <= CallbackKeys.LIMIT and key != payload
+    assert other.decode(key) == payload
+    assert other.decode("/greet") == "/greet" and other.decode("#unknown") is None
+    assert CallbackKeys(shared=False).decode(key) is None     # one process: its own memory only
