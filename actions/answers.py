@@ -61,6 +61,12 @@ class ActionAnswer(Action):
         adv = advisor()
         intent = tracker.latest_message.get("intent", {}).get("name")
         about = context.subject(tracker, adv.kb.names("role"))
+        for named in (about.role, about.other_role):
+            if named and adv.kb.find_role(named) is None:
+                # a button payload can carry any role id (a stale or hand-made one): say we don't
+                # know it rather than answer for the topic's default role
+                about = dataclasses.replace(about, role=None, other_role=None, unknown_role=named)
+                break
         if intent == "what_about":
             topic = tracker.get_slot("topic") or ("region" if about.jurisdiction else "overview")
         else:
@@ -87,6 +93,8 @@ class ActionAnswer(Action):
         events.append(SlotSet("topic", answer.topic))
         if answer.role:
             events.append(SlotSet("role", answer.role))
+        elif tracker.get_slot("role") and adv.kb.find_role(tracker.get_slot("role")) is None:
+            events.append(SlotSet("role", None))     # so the unknown role is not carried over
         if about.jurisdiction != tracker.get_slot("jurisdiction") or answer.jurisdiction:
             events.append(SlotSet("jurisdiction", answer.jurisdiction))
         return events

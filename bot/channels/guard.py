@@ -225,6 +225,33 @@ def worker_processes(env: Mapping[str, str] = os.environ) -> int:
         return 1
 
 
+class RecentKeys:
+    """Keys of requests already taken (Slack's signatures and event ids, Telegram's update ids),
+    so a platform's retry or a replay is handled once. A retry may reach another worker, so with
+    several workers the keys are claimed in the shared worker-state file."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._shared = None
+        if worker_processes() > 1:
+            from bot.worker_state import SeenKeys
+            self._shared = SeenKeys()
+
+    def first_sight(self, key: str | None) -> bool:
+        """Whether `key` is new; a request without one cannot be recognised again, so is new."""
+        if not key:
+            return True
+        if self._shared is not None:
+            return self._shared.first_sight(key)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+
 @lru_cache(maxsize=1)
 def default_guard() -> MessageGuard:
     """One guard per server process, shared by its channels (their senders are kept apart)."""

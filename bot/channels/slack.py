@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections import OrderedDict
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
 
@@ -22,7 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.guard import default_guard, read_json, worker_processes
+from bot.channels.guard import RecentKeys, default_guard, read_json
 
 logger = logging.getLogger(__name__)
 
@@ -124,26 +123,9 @@ class SlackChannel(SlackInput):
         super().__init__(*args, **kwargs)
         url = os.environ.get("SLACK_API_URL") or DEFAULT_API_URL
         self.api_url = url if url.endswith("/") else url + "/"
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._shared_seen = None
-        if worker_processes() > 1:       # a retry or replay may reach another worker
-            from bot.worker_state import SeenKeys
-            self._shared_seen = SeenKeys()
-
-    def _first_sight(self, key: str | None) -> bool:
-        """Slack retries for minutes and a replay must come within the 5-minute signature window,
-        so a few thousand recent keys (ten minutes' worth when the workers share them) are
-        plenty."""
-        if not key:
-            return True
-        if self._shared_seen is not None:
-            return self._shared_seen.first_sight(key)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > 5000:
-            self._seen.popitem(last=False)
-        return True
+        # Slack retries for minutes and a replay must come within the 5-minute signature window,
+        # so a few thousand recent keys (ten minutes' worth when the workers share them) do.
+        self._recent = RecentKeys()
 
     def get_output_channel(self, channel: str | None = None,
                            thread_id: str | None = None) -> OutputChannel:
@@ -175,7 +157,7 @@ class SlackChannel(SlackInput):
                 logger.warning("refused a Slack request that was unsigned, forged or stale")
                 return refuse(HTTPStatus.UNAUTHORIZED, "the request is not signed with this app's "
                               "signing secret, or was signed more than 5 minutes ago")
-            if not self._first_sight(request.headers.get("X-Slack-Signature")):
+            if not self._recent.first_sight(request.headers.get("X-Slack-Signature")):
                 # Slack's immediate retry can match the first delivery to the second, retry header
                 # aside (headers are not signed); any other exact copy is a replay.
                 if request.headers.get("X-Slack-Retry-Num"):
@@ -201,13 +183,13 @@ class SlackChannel(SlackInput):
         # A retry whose first delivery never reached us is still answered, once; every retry is
         # told not to come again.
         headers = NO_RETRY if request.headers.get("X-Slack-Retry-Num") else {}
-        if not self._first_sight(isinstance(body.get("event_id"), str) and f"event:{body['event_id']}"):
+        if not self._recent.first_sight(isinstance(body.get("event_id"), str) and f"event:{body['event_id']}"):
             return response.text("already answered", headers=NO_RETRY)
         event = body.get("event") or {}
         # One message can arrive as two events (`message` and `app_mention`, different event_ids).
         if (self._is_user_message(body)
                 and self._is_supported_channel(body, {"out_channel": event.get("channel")})
-                and self._first_sight(event.get("ts") and f"message:{event.get('channel')}:{event['ts']}")):
+                and self._recent.first_sight(event.get("ts") and f"message:{event.get('channel')}:{event['ts']}")):
             self._dispatch(on_new_message, self._sanitize_user_message(event["text"], _bot_users(body)),
                            event.get("user", ""), event.get("channel"), event.get("thread_ts"))
         return response.text("", headers=headers)

@@ -27,7 +27,7 @@ from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.guard import default_guard, read_json, worker_processes
+from bot.channels.guard import RecentKeys, default_guard, read_json, worker_processes
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +199,8 @@ class TelegramChannel(InputChannel):
         self.api, self.username, self.webhook_url, self.secret = api, username, webhook_url, secret
         self.keys = CallbackKeys()
         self._tasks: set[asyncio.Task] = set()
+        # Telegram delivers an update again when it did not see our answer to it in time
+        self._updates = RecentKeys()
 
     def get_output_channel(self) -> OutputChannel:
         return TelegramOutput(self.api, self.keys)
@@ -282,6 +284,10 @@ class TelegramChannel(InputChannel):
             problem = _update_problem(update)
             if problem:
                 return refuse(HTTPStatus.BAD_REQUEST, problem)
+            update_id = update.get("update_id")
+            if _is_id(update_id) and not self._updates.first_sight(f"telegram-update:{update_id}"):
+                logger.info("Telegram delivered update %s again; it was already answered", update_id)
+                return response.text("")
             # A slow reply holds up Telegram's deliveries and invites it to send the update again,
             # so the bot answers the person after this request returns.
             if update.get("callback_query"):

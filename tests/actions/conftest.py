@@ -38,8 +38,10 @@ def extractor():
 def say(extractor):
     """Build the tracker Rasa would hand an action after the person says `text`."""
     def build(text: str, intent: str, slots: dict | None = None, confidence: float = 0.95,
-              ranking: list | None = None, active_loop: str | None = None) -> Tracker:
-        entities = extractor.extract(text)
+              ranking: list | None = None, active_loop: str | None = None,
+              entities: list | None = None) -> Tracker:
+        # a button payload carries its entities; typed text has them extracted
+        entities = extractor.extract(text) if entities is None else entities
         values = {s: None for s in SLOTS}
         values.update(slots or {})
         message = {"text": text, "intent": {"name": intent, "confidence": confidence},

@@ -60,6 +60,23 @@ def test_an_unknown_role_is_not_answered_with_a_guess(say):
     assert "Band" not in messages[0]["text"]
 
 
+def test_an_unknown_role_in_a_button_payload_is_not_answered_as_another_role(say):
+    # Rasa fills the role slot from the payload's entity before the action runs
+    messages, slots = run(ActionAnswer(), say('/ask_band{"role": "astronaut"}', "ask_band",
+                                              {"role": "astronaut"},
+                                              entities=[{"entity": "role", "value": "astronaut"}]))
+    assert "I don't know about the role \"astronaut\"" in messages[0]["text"]
+    assert "Band" not in messages[0]["text"]
+    assert slots["role"] is None
+
+
+def test_an_unknown_second_role_is_not_compared(say):
+    messages, _ = run(ActionAnswer(), say('/ask_compare{"role": "pso"}', "ask_compare",
+                                          entities=[{"entity": "role", "value": "pso"},
+                                                    {"entity": "role", "value": "astronaut"}]))
+    assert "I don't know about the role \"astronaut\"" in messages[0]["text"]
+
+
 def test_a_missing_fact_gets_i_dont_have_that_and_where_to_look(say):
     messages, _ = run(ActionAnswer(), say("what band is a justice social worker?", "ask_band"))
     text = messages[0]["text"]

@@ -126,6 +126,15 @@ def test_a_press_on_an_expired_long_payload_button_says_so(chat, channel_bot):
     assert len(chat.replies_so_far()) == 1
 
 
+def test_an_update_delivered_again_is_answered_once(chat):
+    # Telegram sends an update again, with the same id, when it did not see our answer to it
+    update = {"update_id": next(_update_ids), **chat.message("what band is a PSO?")}
+    for _ in range(3):
+        assert chat.post(update).status_code == 200
+    chat.wait_for_reply("Band 3")
+    assert len(chat.replies_so_far("Band 3")) == 1
+
+
 def test_long_payloads_travel_as_short_keys_and_come_back():
     keys = CallbackKeys()
     long = '/ask_pay{"role": "pqip-trainee", "jurisdiction": "northern-ireland", "x": "y"}'
