@@ -51,12 +51,29 @@ def train(force: bool = False) -> int:
     args = ["train", "--out", str(cfg.models_dir), "--quiet"]
     if force:
         args.append("--force")
-    return _rasa(*args).returncode
+    code = _rasa(*args).returncode
+    if code == 0:
+        prune_models(cfg.models_dir, cfg.keep_models)
+    return code
+
+
+def _models(models_dir: Path) -> list[Path]:
+    return sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
 
 def latest_model(models_dir: Path) -> Path | None:
-    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    models = _models(models_dir)
     return models[-1] if models else None
+
+
+def prune_models(models_dir: Path, keep: int) -> list[Path]:
+    """Each change to the training data adds a model; the newest `keep` stay, so an earlier one
+    can still be served, and the rest are deleted before they fill the disk. A server already
+    running keeps the model it unpacked at start."""
+    removed = _models(models_dir)[:-keep]
+    for model in removed:
+        model.unlink(missing_ok=True)
+    return removed
 
 
 def _wait_for(url: str, process: subprocess.Popen, seconds: float) -> bool:

@@ -14,6 +14,7 @@ class Settings:
     action_port: int
     models_dir: Path
     host: str
+    keep_models: int = 3
 
     @property
     def action_url(self) -> str:
@@ -46,10 +47,22 @@ def store_defaults() -> dict[str, str]:
     }
 
 
+def _count(name: str, default: int, least: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+    if value < least:
+        raise SystemExit(f"{name} must be at least {least}, not {value}")
+    return value
+
+
 def load() -> Settings:
     return Settings(
         bot_port=_port("BOT_PORT", 5005),
         action_port=_port("ACTION_PORT", 5055),
         models_dir=Path(os.environ.get("MODELS_DIR", ROOT / "models")),
         host=os.environ.get("BOT_HOST", "0.0.0.0"),
+        keep_models=_count("KEEP_MODELS", 3, least=1),
     )
