@@ -62,11 +62,21 @@ def option(args: Sequence[str], name: str) -> str | None:
     return None
 
 
-def check(args: Sequence[str]) -> None:
+def check(args: Sequence[str], env: Mapping[str, str]) -> None:
     # Rasa treats an empty token as no token, which would open its HTTP API (conversations,
-    # model replacement) to anyone who can reach the port.
-    if "--enable-api" in args and not option(args, "--auth-token"):
-        raise ContainerError("--enable-api needs a non-empty --auth-token (set RASA_TOKEN)")
+    # model replacement) to anyone who can reach the port. bot.server takes RASA_TOKEN from the
+    # environment when the command line has no token, which keeps it out of `ps`.
+    if "--enable-api" not in args:
+        return
+    given = option(args, "--auth-token")
+    if given is not None:
+        if not given:
+            raise ContainerError("--enable-api needs a non-empty --auth-token (set RASA_TOKEN)")
+        return
+    if "bot.server" not in args:
+        raise ContainerError("--enable-api needs --auth-token, or bot.server with RASA_TOKEN set")
+    if not env.get("RASA_TOKEN"):
+        raise ContainerError("--enable-api needs a token: set RASA_TOKEN")
 
 
 def prepare(argv: Sequence[str], env: MutableMapping[str, str]) -> list[str]:
@@ -75,7 +85,7 @@ def prepare(argv: Sequence[str], env: MutableMapping[str, str]) -> list[str]:
         raise ContainerError("usage: python -m bot.container COMMAND [ARG...]")
     fill_defaults(env)
     args = [expand(arg, env) for arg in argv]
-    check(args)
+    check(args, env)
     credentials = option(args, "--credentials")
     if credentials:
         from bot.channels.credentials import write_credentials

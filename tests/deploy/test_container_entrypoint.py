@@ -39,10 +39,18 @@ def test_arguments_are_expanded_from_the_environment():
 
 
 def test_the_api_is_not_opened_without_a_token():
-    args = ["python", "-m", "bot.server", "run", "--enable-api", "--auth-token", "$RASA_TOKEN"]
-    with pytest.raises(container.ContainerError, match="RASA_TOKEN"):
-        container.prepare(args, {"RASA_TOKEN": ""})
-    assert container.prepare(args, {"RASA_TOKEN": "t"})[-1] == "t"
+    args = ["python", "-m", "bot.server", "run", "--enable-api"]
+    for env in ({}, {"RASA_TOKEN": ""}):
+        with pytest.raises(container.ContainerError, match="set RASA_TOKEN"):
+            container.prepare(args, env)
+    # bot.server reads the token itself, so it is not put on the command line
+    assert container.prepare(args, {"RASA_TOKEN": "t"}) == args
+    given = ["python", "-m", "bot.server", "run", "--enable-api", "--auth-token", "$RASA_TOKEN"]
+    with pytest.raises(container.ContainerError, match="non-empty --auth-token"):
+        container.prepare(given, {"RASA_TOKEN": ""})
+    assert container.prepare(given, {"RASA_TOKEN": "t"})[-1] == "t"
+    with pytest.raises(container.ContainerError, match="needs --auth-token"):
+        container.prepare(["rasa", "run", "--enable-api"], {"RASA_TOKEN": "t"})
 
 
 def test_the_credentials_file_the_command_names_is_written_from_the_environment(tmp_path):

@@ -103,6 +103,12 @@ def test_the_command_check_reports_other_files(compose, k8s, launcher, ports):
         "--credentials credentials.yml, but the launcher uses var/credentials.yml"]
 
 
+def test_the_command_check_reports_a_token_on_the_command_line(compose, k8s, launcher, ports):
+    args = rasa_commands(compose, k8s)["compose rasa-1"] + ["--auth-token", "$RASA_TOKEN"]
+    assert contract.rasa_command_problems(args, launcher["rasa"], ports["BOT_PORT"]) == [
+        "a token on the command line, where ps shows it; bot.server reads RASA_TOKEN"]
+
+
 def test_the_action_servers_run_the_launchers_command(compose, k8s, launcher):
     commands = {"actions.Dockerfile CMD": command(ACTIONS, "CMD")}
     for name, service in manifests.services(compose, "probation-actions:").items():
