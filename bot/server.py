@@ -107,10 +107,12 @@ def main() -> None:
     lean_imports.keep_out_if_unused(sys.argv[1:])   # first: before anything imports Rasa's core
     from bot.action_failures import reply_when_actions_fail
     from bot.conversation_lock import never_lose_a_waiting_ticket
+    from bot.retried_turns import answer_repeats_from_the_store
 
     _patch_action_response_validation()
     reply_when_actions_fail()
     never_lose_a_waiting_ticket()
+    answer_repeats_from_the_store()
     _limit_requests()
     _api_token(sys.argv)
     from bot import speedups

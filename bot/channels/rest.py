@@ -3,7 +3,8 @@
 A request it cannot read gets a 4xx with a JSON {"error": ...} saying what to send instead. Rasa's
 own channel answers a JSON list or null with a 500, a non-string message or metadata with an
 empty 200, and files a request without a sender under one conversation, "default", that every
-such caller then shares. credentials.yml names this class instead of `rest:`.
+such caller then shares. A request resent with the same X-Request-Id is answered once
+(bot/retried_turns.py). credentials.yml names this class instead of `rest:`.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import RATE_LIMITED, MessageGuard, default_guard, printable_id, read_json
+from bot.retried_turns import METADATA_KEY, REQUEST_ID_HEADER, request_id
 
 structlogger = structlog.get_logger()
 
@@ -113,6 +115,9 @@ class GuardedRestInput(RestInput):
                          headers={"Retry-After": str(verdict.retry_after)})
         if not verdict.accepted:
             return self._reply(stream, [{"recipient_id": sender, "text": verdict.reply}])
+        given_id = request_id(request.headers.get(REQUEST_ID_HEADER))
+        if given_id:
+            metadata = {**(metadata or {}), METADATA_KEY: given_id}
         if stream:
             return response.stream(self.stream_response(on_new_message, verdict.text, sender,
                                                         input_channel, metadata),

@@ -67,6 +67,14 @@ http {{
         "~\\"user\\"\\s*:\\s*\\"(?<slack_user>[A-Za-z0-9]+)\\"" "slack:$slack_user";
     }}
 
+    # Each request's id goes to the Rasa server, the same on a retry to another server, so a turn
+    # is answered once however often it is sent (bot/retried_turns.py): the client's own
+    # X-Request-Id when it sent one, otherwise nginx's.
+    map $http_x_request_id $turn_request_id {{
+        default $http_x_request_id;
+        ""      $request_id;
+    }}
+
     map $http_upgrade $connection_upgrade {{
         default upgrade;
         ""      "";
@@ -90,8 +98,9 @@ http {{
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection $connection_upgrade;
+        proxy_set_header X-Request-Id $turn_request_id;
         # A server that dies mid-turn: the turn is sent to another server. POSTs are retried
-        # too: a killed Rasa server saves a turn only at its end, so the retry does not repeat it.
+        # too: a turn the dead server had already stored is answered from the store by its id.
         proxy_next_upstream error timeout http_502 http_503 non_idempotent;
         proxy_next_upstream_tries 2;
         proxy_connect_timeout 2s;

@@ -2,11 +2,13 @@
 ports, with a knowledge base of its own, and talked to only over HTTP."""
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from bot import cli, settings
 from tests.services import environment
@@ -48,6 +50,19 @@ class Conversation:
         response = requests.post(self.url, json={"sender": self.sender, "message": text}, timeout=30)
         response.raise_for_status()
         return response.json()
+
+
+def stored_events(sender: str) -> list[tuple[str, str | None, str]]:
+    """(type_name, action_name, data) of each event the server stored for `sender`, in order."""
+    url = os.environ.get("TRACKER_STORE_URL") or settings.store_defaults()["TRACKER_STORE_URL"]
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(
+                sa.text("SELECT type_name, action_name, data FROM events WHERE sender_id = :s "
+                        "ORDER BY id"), {"s": sender})]
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -8,11 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-import sqlalchemy as sa
 
-from bot import settings
 from bot.bench.run import process_tree
-from tests.e2e.conftest import Conversation
+from tests.e2e.conftest import Conversation, stored_events
 
 
 def own_cpu_seconds(pid: int) -> float:
@@ -57,18 +55,12 @@ def test_messages_sent_together_are_answered_in_turn_and_stored_once(bot_process
         results = list(pool.map(send, jobs))
     assert all(status == 200 and replies for status, replies in results)
 
-    url_of_store = os.environ.get("TRACKER_STORE_URL") or settings.store_defaults()["TRACKER_STORE_URL"]
-    engine = sa.create_engine(url_of_store)
-    with engine.connect() as connection:
-        for sender in senders:
-            kinds = connection.execute(
-                sa.text("SELECT type_name, action_name FROM events WHERE sender_id = :s ORDER BY id"),
-                {"s": sender}).all()
-            users = [i for i, (kind, _) in enumerate(kinds) if kind == "user"]
-            assert len(users) == len(questions)
-            # each turn ran to its end (a reply, then listening) before the next one began
-            for start, end in zip(users, users[1:] + [len(kinds)]):
-                turn = kinds[start:end]
-                assert any(kind == "bot" for kind, _ in turn)
-                assert turn[-1] == ("action", "action_listen")
-    engine.dispose()
+    for sender in senders:
+        kinds = [(kind, action) for kind, action, _ in stored_events(sender)]
+        users = [i for i, (kind, _) in enumerate(kinds) if kind == "user"]
+        assert len(users) == len(questions)
+        # each turn ran to its end (a reply, then listening) before the next one began
+        for start, end in zip(users, users[1:] + [len(kinds)]):
+            turn = kinds[start:end]
+            assert any(kind == "bot" for kind, _ in turn)
+            assert turn[-1] == ("action", "action_listen")
