@@ -34,6 +34,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org"
 COMMANDS = {"/start": "/greet", "/help": "/help"}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What a person can send instead of text; in a private chat they are told the bot reads text only.
+NOT_TEXT = ("photo", "sticker", "voice", "audio", "video", "video_note", "animation", "document",
+            "location", "contact", "poll")
+TEXT_ONLY = ("I can only read typed messages, so I can't see that. Please type your question, "
+             "for example: What band is a PSO?")
 
 
 class TelegramError(Exception):
@@ -66,6 +71,13 @@ def _update_problem(update: dict) -> str | None:
             if value is not None and not _is_id(value):
                 return f'"callback_query.{".".join(path)}" must be a number'
     return None
+
+
+def _not_text_in_private(message: dict) -> bool:
+    """A photo, sticker or voice note sent to the bot itself; in a group, where it is usually
+    meant for the other members, it is left unanswered."""
+    return ((message.get("chat") or {}).get("type") == "private" and message.get("text") is None
+            and any(kind in message for kind in NOT_TEXT))
 
 
 _WRONG = object()
@@ -250,6 +262,12 @@ class TelegramChannel(InputChannel):
         if payload and chat is not None:
             await self._hand_on(payload, chat, on_new_message)
 
+    async def _say(self, chat: Any, text: str) -> None:
+        try:
+            await self.api.call("sendMessage", chat_id=chat, text=text)
+        except TelegramError as error:
+            logger.warning("could not send a Telegram message: %s", error)
+
     async def _hand_on(self, text: str, chat: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         await on_new_message(UserMessage(text, self.get_output_channel(), str(chat),
                                          input_channel=self.name(), metadata={"chat_id": chat}))
@@ -297,6 +315,8 @@ class TelegramChannel(InputChannel):
                 text, chat = self._user_text(message.get("text")), (message.get("chat") or {}).get("id")
                 if text is not None and chat is not None:
                     self._in_background(self._hand_on(text, chat, on_new_message))
+                elif chat is not None and _not_text_in_private(message):
+                    self._in_background(self._say(chat, TEXT_ONLY))
             return response.text("")
 
         return telegram

@@ -126,6 +126,17 @@ def test_a_press_on_an_expired_long_payload_button_says_so(chat, channel_bot):
     assert len(chat.replies_so_far()) == 1
 
 
+def test_a_sticker_in_a_private_chat_is_told_to_type_and_one_in_a_group_is_left(chat):
+    sticker = chat.message("")
+    del sticker["message"]["text"]
+    sticker["message"]["sticker"] = {"file_id": "CAACAgIAAx", "width": 512, "height": 512}
+    assert chat.post(sticker).status_code == 200
+    [note] = chat.wait_for_reply("I can only read typed messages")
+    sticker["message"]["chat"] = {"id": chat.chat_id, "type": "group", "title": "Careers club"}
+    assert chat.post(sticker).status_code == 200
+    assert len(chat.replies_so_far("I can only read typed messages")) == 1
+
+
 def test_an_update_delivered_again_is_answered_once(chat):
     # Telegram sends an update again, with the same id, when it did not see our answer to it
     update = {"update_id": next(_update_ids), **chat.message("what band is a PSO?")}
