@@ -121,6 +121,33 @@ def test_markup_in_messages_is_shown_as_text_and_urls_become_safe_links(browser,
     assert widget.user_texts()[-1].endswith("probation. and javascript:alert(1)")
 
 
+def test_a_message_over_the_limit_stays_in_the_box_with_a_note_until_shortened(browser, page):
+    browser.get(page)
+    widget = Widget(browser)
+    widget.open()
+    widget.wait_connected()
+    box = widget.one("#pca-input")
+    # 2,002 characters as the server counts them, the emoji as one (as UTF-16 units, 2,003)
+    long_question = "what band is a PSO? " + "a" * 1979 + "\U0001F600 b"
+    browser.execute_script("arguments[0].value = arguments[1];", box, long_question)
+    box.send_keys("\n")
+    note = widget.one(".pca-too-long")
+    wait(browser, note.is_displayed, message="no note about the length")
+    assert note.text.startswith("Your message is 2,002 characters; please shorten it to 2,000")
+    assert box.get_attribute("aria-invalid") == "true"
+    assert box.get_property("value") == long_question                # nothing was lost
+    assert widget.user_texts() == [] and stored(browser).get("messages", []) == []
+    screenshot(browser, "widget-too-long")
+
+    box.send_keys(Keys.BACKSPACE, Keys.BACKSPACE)                    # 2,000: now it goes
+    assert not note.is_displayed() and box.get_attribute("aria-invalid") == "false"
+    before = len(widget.bot_messages())
+    box.send_keys("\n")
+    widget.wait_answer(before)
+    assert widget.user_texts()[-1].startswith("what band is a PSO? aaa")
+    assert box.get_property("value") == ""
+
+
 def test_phone_sized_screen_shows_the_whole_panel_and_input(browser, page):
     browser.set_window_size(375, 740)
     try:

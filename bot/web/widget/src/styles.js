@@ -48,6 +48,8 @@ button, input { font: inherit; }
 .pca-dots span:nth-child(3) { animation-delay: .4s; }
 @keyframes pca-blink { 0%, 80%, 100% { opacity: .25; } 40% { opacity: 1; } }
 @media (prefers-reduced-motion: reduce) { .pca-dots span { animation: none; } }
+.pca-too-long { margin: 0 12px 8px; padding: 8px 10px; border-left: 4px solid #d4351c; background: #fbe9e7; color: #8a1f11; font-size: 14px; }
+.pca-too-long[hidden] { display: none; }
 .pca-form { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #e5e5e5; }
 .pca-input { flex: 1; min-width: 0; padding: 10px; border: 2px solid #0b0c0c; border-radius: 6px; font-size: 16px; }
 .pca-send { border: 0; border-radius: 6px; padding: 0 16px; min-height: 44px; background: #00703c; color: #fff; font-weight: 600; cursor: pointer; }

@@ -15,6 +15,11 @@ const STATUS_TEXT = {
 const QUEUED_TEXT = "Your message will be sent once connected.";
 // Long enough for a slow answer; after it the dots go, so they never spin forever.
 const TYPING_TIMEOUT_MS = 45000;
+// The server's MAX_MESSAGE_CHARS (data-max-chars when a site changed it). A longer message is
+// kept in the box with a note rather than cut short by maxlength or sent to be refused.
+const DEFAULT_MAX_CHARS = 2000;
+// counted as the server counts them: an emoji is one character, not two UTF-16 units
+const characters = (text) => Array.from(text).length;
 
 const script = document.currentScript;
 
@@ -23,11 +28,12 @@ function settings() {
   return {
     server: (data.server || `${location.protocol}//${location.hostname}:5005`).replace(/\/+$/, ""),
     title: data.title || "Probation careers adviser",
+    maxChars: parseInt(data.maxChars, 10) > 0 ? parseInt(data.maxChars, 10) : DEFAULT_MAX_CHARS,
   };
 }
 
 function mount() {
-  const { server, title } = settings();
+  const { server, title, maxChars } = settings();
   const store = openStore(`probation-careers-chat:${server}`);
 
   const host = el("div", { id: "pca-widget" });
@@ -48,16 +54,17 @@ function mount() {
     el("span", { className: "pca-dots", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
     el("span", { text: " The adviser is typing…" }));
   const input = el("input", {
-    id: "pca-input", className: "pca-input", type: "text", autocomplete: "off", maxlength: "500",
-    placeholder: "Ask about working in probation",
+    id: "pca-input", className: "pca-input", type: "text", autocomplete: "off",
+    placeholder: "Ask about working in probation", "aria-describedby": "pca-too-long",
   });
+  const tooLong = el("p", { id: "pca-too-long", className: "pca-too-long", role: "alert", hidden: true });
   const form = el("form", { className: "pca-form" },
     el("label", { for: "pca-input", className: "pca-sr", text: "Your question" }),
     input,
     el("button", { type: "submit", className: "pca-send", text: "Send" }));
   const panel = el("section", { id: "pca-panel", className: "pca-panel", "aria-label": title, hidden: true },
     el("div", { className: "pca-header" }, el("h2", { className: "pca-title", text: title }), closeButton),
-    status, log, typing, form);
+    status, log, typing, tooLong, form);
   root.append(el("style", { text: CSS }), el("div", { className: "pca-root" }, launcher, panel));
 
   let typingTimer = null;
@@ -124,12 +131,25 @@ function mount() {
     input.focus();
   }
 
+  const showTooLong = (length) => {
+    tooLong.hidden = length <= maxChars;
+    input.setAttribute("aria-invalid", String(!tooLong.hidden));
+    tooLong.textContent = tooLong.hidden ? "" :
+      `Your message is ${length.toLocaleString("en-GB")} characters; please shorten it to ` +
+      `${maxChars.toLocaleString("en-GB")} or fewer and send it again.`;
+  };
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
+    showTooLong(characters(text));
+    if (!tooLong.hidden) return;
     input.value = "";
     say(text, text);
+  });
+  input.addEventListener("input", () => {
+    if (!tooLong.hidden) showTooLong(characters(input.value.trim()));
   });
   launcher.addEventListener("click", () => setOpen(panel.hidden));
   closeButton.addEventListener("click", () => setOpen(false));
