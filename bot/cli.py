@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot import settings as settings_module
 from bot.channels.credentials import write_credentials
+from bot.processes import process_tree
 
 ROOT = settings_module.ROOT
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -125,7 +126,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     return [actions, rasa]
 
 
-def stop(processes: list[subprocess.Popen]) -> None:
+def stop(processes: list[subprocess.Popen], grace_seconds: float = 15) -> None:
     # SIGTERM, not SIGINT: a process started in the background by a non-interactive shell
     # ignores SIGINT, and both Sanic servers shut down cleanly on SIGTERM.
     for process in reversed(processes):
@@ -133,9 +134,16 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.terminate()
     for process in reversed(processes):
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=grace_seconds)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # A server that does not stop is usually waiting for a worker that does not; killed
+            # alone it would leave that worker running, holding the port, so the workers go first.
+            for pid in reversed(process_tree(process.pid)):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            process.wait()
 
 
 def prepare() -> None:

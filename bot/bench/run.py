@@ -20,6 +20,7 @@ import requests
 
 from bot import cli, worker_state
 from bot.bench import load
+from bot.processes import process_tree
 
 ROOT = cli.ROOT
 OUT = ROOT / "results"
@@ -45,24 +46,6 @@ def free_port() -> int:
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def process_tree(pid: int) -> list[int]:
-    """`pid` and every process under it: Sanic's workers are children of the server process."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            parents.setdefault(ppid, []).append(int(entry.name))
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo.extend(parents.get(current, []))
-    return tree
 
 
 def memory_mb(pid: int) -> float:

@@ -37,29 +37,21 @@ def test_a_bad_response_fails_with_rasas_error(patched, response):
 
 def test_once_the_model_is_loaded_its_objects_are_kept_out_of_full_collections(monkeypatch):
     """A full collection walked the loaded model's ~270,000 objects for 150-180 ms, stalling
-    every conversation on that worker; the server freezes them once they are loaded."""
+    every conversation on that worker; the server freezes them as soon as they are loaded."""
     import asyncio
     import gc
 
     import rasa.core.run
     from bot import server
 
-    listeners = []
+    async def load_agent_on_start(model_path, endpoints, remote_storage, app, loop):
+        return [{"weights": [float(i)], "name": f"feature-{i}"} for i in range(100_000)]
 
-    class App:
-        def register_listener(self, listener, event):
-            listeners.append((event, listener))
-
-    monkeypatch.setattr(rasa.core.run, "configure_app", lambda *args, **kwargs: App())
+    monkeypatch.setattr(rasa.core.run, "load_agent_on_start", load_agent_on_start)
     server._freeze_the_loaded_model()
-    rasa.core.run.configure_app()
-    # Rasa's own model loading is a before_server_start listener; the freeze comes after it
-    assert listeners == [("after_server_start", server._freeze_loaded_objects)]
-
-    model = [{"weights": [float(i)], "name": f"feature-{i}"} for i in range(100_000)]
     try:
-        asyncio.run(server._freeze_loaded_objects())
-        assert gc.get_freeze_count() >= 3 * len(model)
+        model = asyncio.run(rasa.core.run.load_agent_on_start("models", None, None, None, None))
+        assert len(model) == 100_000 and gc.get_freeze_count() >= 3 * len(model)
         gc.collect()
         walked = {id(o) for o in gc.get_objects()}         # what any collection would walk
         assert not walked & {id(part) for part in model[::1000]}

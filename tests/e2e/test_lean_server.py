@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.bench.run import process_tree
+from bot.processes import process_tree
 from tests.e2e.conftest import Conversation
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from bot.bench.run import process_tree
+from bot.processes import process_tree
 from tests.e2e.conftest import Conversation, stored_events
 
 
