@@ -2,7 +2,6 @@
 parent then waits for it forever) is killed with its workers, so no worker keeps the port."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
