@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -46,14 +47,47 @@ def build_knowledge() -> int:
     return loader_main([])
 
 
+def training_fingerprint(root: Path = ROOT) -> str:
+    """A digest of everything a model is trained from: the config, the domain (responses
+    included), the training data, our components' code, the names in the fact files (a changed
+    salary trains nothing, a new name does) and Rasa's version."""
+    from importlib.metadata import version
+
+    from knowledge.names import knowledge_names
+
+    digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
+    files = [root / "config.yml", root / "domain.yml", *(root / "data").rglob("*"),
+             *(root / "bot" / "components").glob("*.py")]
+    for path in sorted(p for p in files if p.is_file()):
+        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(knowledge_names(root / "knowledge" / "facts")).encode())
+    return digest.hexdigest()
+
+
+def _fingerprint_file(model: Path) -> Path:
+    return model.with_name(model.name + ".inputs")
+
+
 def train(force: bool = False) -> int:
-    """Rasa reuses its cache and skips training when nothing changed, so this is cheap."""
+    """Rasa 3 trains whenever asked (its cache only spares the components whose inputs are
+    unchanged, and packing the model still takes ~15 s), so a model is trained only when the
+    newest one was trained from other inputs."""
     cfg = settings_module.load()
+    fingerprint = training_fingerprint()
+    current = latest_model(cfg.models_dir)
+    if not force and current is not None and _fingerprint_file(current).is_file() \
+            and _fingerprint_file(current).read_text().strip() == fingerprint:
+        print(f"{current.name} is up to date with the data, domain and config; not retraining")
+        return 0
     args = ["train", "--out", str(cfg.models_dir), "--quiet"]
     if force:
         args.append("--force")
     code = _rasa(*args).returncode
     if code == 0:
+        trained = latest_model(cfg.models_dir)
+        if trained is not None:
+            _fingerprint_file(trained).write_text(fingerprint + "\n")
         prune_models(cfg.models_dir, cfg.keep_models)
     return code
 
@@ -74,6 +108,7 @@ def prune_models(models_dir: Path, keep: int) -> list[Path]:
     removed = _models(models_dir)[:-keep]
     for model in removed:
         model.unlink(missing_ok=True)
+        _fingerprint_file(model).unlink(missing_ok=True)
     return removed
 
 

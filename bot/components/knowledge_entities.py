@@ -23,10 +23,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge.names import normalise_with_offsets
+from knowledge.names import knowledge_names, normalise_with_offsets
 
 PATTERNS_FILE = "patterns.jsonl"
-KINDS = ("role", "jurisdiction", "qualification", "subject")
 
 # Names that are also everyday words count only when written as a name ("US", "U.S.", not "us").
 CASE_SENSITIVE = {"us": re.compile(r"U\.?S\.?A?\.?")}
@@ -48,16 +47,6 @@ _YEARS_SERVICE = re.compile(r"\b(?:for|been|after|with)\s+(?:about\s+|over\s+|ne
 
 def _number(text: str) -> int:
     return int(text) if text.isdigit() else _NUMBER_WORDS[text.lower()]
-
-
-def knowledge_names(facts_dir: Path | None = None) -> List[Dict[str, str]]:
-    """One EntityRuler pattern per normalised name in the fact files."""
-    from knowledge.loader import FACTS_DIR, validate
-    from knowledge.models import Alias
-    dataset = validate(facts_dir or FACTS_DIR)
-    return sorted(({"label": row["kind"], "pattern": row["alias"], "id": row["target_id"]}
-                   for row in dataset.rows[Alias] if row["kind"] in KINDS),
-                  key=lambda p: (p["label"], p["pattern"]))
 
 
 def build_pipeline(patterns: List[Dict[str, str]]) -> "spacy.language.Language":
