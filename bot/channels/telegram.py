@@ -27,7 +27,8 @@ from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.guard import RecentKeys, default_guard, read_json, worker_processes
+from bot.channels.guard import (RATE_LIMITED, RecentKeys, default_guard, read_json,
+                                worker_processes)
 
 logger = logging.getLogger(__name__)
 
@@ -316,7 +317,13 @@ class TelegramChannel(InputChannel):
                 if text is not None and chat is not None:
                     self._in_background(self._hand_on(text, chat, on_new_message))
                 elif chat is not None and _not_text_in_private(message):
-                    self._in_background(self._say(chat, TEXT_ONLY))
+                    # counted against the sender's rate like a message, so a flood of stickers
+                    # is not answered note for note
+                    verdict = default_guard().check(self.name(), str(chat), "")
+                    if verdict.reason != RATE_LIMITED:
+                        self._in_background(self._say(chat, TEXT_ONLY))
+                    elif not verdict.quiet:
+                        self._in_background(self._say(chat, verdict.reply))
             return response.text("")
 
         return telegram

@@ -126,15 +126,29 @@ def test_a_press_on_an_expired_long_payload_button_says_so(chat, channel_bot):
     assert len(chat.replies_so_far()) == 1
 
 
+def sticker_from(chat: TelegramChat) -> dict:
+    update = chat.message("")
+    del update["message"]["text"]
+    update["message"]["sticker"] = {"file_id": "CAACAgIAAx", "width": 512, "height": 512}
+    return update
+
+
 def test_a_sticker_in_a_private_chat_is_told_to_type_and_one_in_a_group_is_left(chat):
-    sticker = chat.message("")
-    del sticker["message"]["text"]
-    sticker["message"]["sticker"] = {"file_id": "CAACAgIAAx", "width": 512, "height": 512}
+    sticker = sticker_from(chat)
     assert chat.post(sticker).status_code == 200
     [note] = chat.wait_for_reply("I can only read typed messages")
     sticker["message"]["chat"] = {"id": chat.chat_id, "type": "group", "title": "Careers club"}
     assert chat.post(sticker).status_code == 200
     assert len(chat.replies_so_far("I can only read typed messages")) == 1
+
+
+def test_a_flood_of_stickers_is_not_answered_note_for_note(chat):
+    for _ in range(25):
+        assert chat.post(sticker_from(chat)).status_code == 200
+    chat.wait_for_reply("You're sending messages too quickly")
+    notes = chat.replies("I can only read typed messages")
+    assert 1 <= len(notes) < 25 // 2
+    assert len(chat.replies("You're sending messages too quickly")) == 1
 
 
 def test_an_update_delivered_again_is_answered_once(chat):
