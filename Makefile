@@ -32,6 +32,11 @@ help:
 	@echo "make kb     validate the knowledge files and build the knowledge database"
 	@echo "make bench  shipped configuration against the rasa init baseline: results/bench.md"
 
+# uv installs the same pinned set as pip (pip freeze is identical) in about 50 s instead of
+# about 170 s, from PyPI; pip, which reads this machine's own package sources, is the fallback.
+# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set, nothing would cache it later.
+UV_PIN := uv==0.13.9
+
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
@@ -43,8 +48,11 @@ $(STAMP): pyproject.toml requirements.lock
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 		echo "recreating $(VENV): it was not made with Python 3.10"; rm -rf $(VENV); fi
 	@[ -x $(PY) ] || { echo "creating $(VENV) with $(PYTHON310)"; "$(PYTHON310)" -m venv $(VENV); }
-	@echo "installing the pinned dependencies into $(VENV) (a few minutes the first time)"
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@echo "installing the pinned dependencies into $(VENV) (about a minute with uv, three with pip)"
+	@if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN) \
+		&& $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r requirements.lock; then :; \
+	else echo "uv could not install them; installing with pip instead"; \
+		$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock; fi
 	@touch $(STAMP)
 
 kb: $(STAMP)
