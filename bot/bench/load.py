@@ -23,9 +23,9 @@ SCRIPT = (
 
 
 async def _conversation(session: aiohttp.ClientSession, url: str, latencies: list[float],
-                        failures: list[str]) -> None:
+                        by_turn: list[list[float]], failures: list[str]) -> None:
     sender = f"bench-{uuid.uuid4().hex[:12]}"
-    for text in SCRIPT:
+    for index, text in enumerate(SCRIPT):
         started = time.perf_counter()
         try:
             async with session.post(url, json={"sender": sender, "message": text}) as response:
@@ -35,12 +35,14 @@ async def _conversation(session: aiohttp.ClientSession, url: str, latencies: lis
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             failures.append(f"{type(error).__name__} {text!r}")
         latencies.append((time.perf_counter() - started) * 1000)
+        by_turn[index].append(latencies[-1])
 
 
 async def run(base_url: str, conversations: int, concurrency: int) -> dict:
     """`conversations` scripted conversations, `concurrency` at a time; latency per turn in ms."""
     url = f"{base_url}/webhooks/rest/webhook"
     latencies: list[float] = []
+    by_turn: list[list[float]] = [[] for _ in SCRIPT]
     failures: list[str] = []
     gate = asyncio.Semaphore(concurrency)
     timeout = aiohttp.ClientTimeout(total=60)
@@ -48,12 +50,17 @@ async def run(base_url: str, conversations: int, concurrency: int) -> dict:
                                      connector=aiohttp.TCPConnector(limit=concurrency)) as session:
         async def one():
             async with gate:
-                await _conversation(session, url, latencies, failures)
+                await _conversation(session, url, latencies, by_turn, failures)
         started = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(conversations)))
         wall = time.perf_counter() - started
-    ordered = sorted(latencies)
-    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
     return {"turns": len(latencies), "failures": len(failures), "wall_s": round(wall, 2),
-            "p50_ms": pick(0.50), "p95_ms": pick(0.95), "p99_ms": pick(0.99),
-            "throughput": round(len(latencies) / wall, 1)}
+            "p50_ms": percentile(latencies, 0.50), "p95_ms": percentile(latencies, 0.95),
+            "p99_ms": percentile(latencies, 0.99), "throughput": round(len(latencies) / wall, 1),
+            # which of the script's turns cost the most: the tail is made of them
+            "p50_ms_by_turn": {text: percentile(times, 0.50) for text, times in zip(SCRIPT, by_turn)}}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else 0.0

@@ -169,6 +169,7 @@ def serve_and_load(model: Path, env: dict, launcher: str) -> dict:
             "cpu_ms_rasa_20": cpu_ms[0], "cpu_ms_actions_20": cpu_ms[1], "cpu_ms_client_20": cpu_ms[2],
             "rss_mb_rasa": memory["rasa"], "rss_mb_actions": memory["actions"],
             "intent_accuracy": accuracy, "macro_f1": f1,
+            "p50_ms_1_by_turn": one["p50_ms_by_turn"], "p50_ms_20_by_turn": twenty["p50_ms_by_turn"],
             "rasa_processes": len(process_tree(rasa.pid)),
             "turns": one["turns"] + twenty["turns"], "failed_turns": one["failures"] + twenty["failures"],
         }
@@ -210,6 +211,14 @@ def write_reports(results: dict) -> None:
               f"the shipped Rasa server ran as {results['shipped']['rasa_processes']} processes "
               f"(Sanic's workers and the process that started them), the baseline as "
               f"{results['baseline']['rasa_processes']}."]
+    lines += ["", "Median latency of each turn of the script (ms), one conversation at a time and 20 at "
+              "once: the turns that call the action server more than once make up the tail.", "",
+              "| turn | shipped, 1 | baseline, 1 | shipped, 20 | baseline, 20 |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for text in results["shipped"]["p50_ms_1_by_turn"]:
+        row = [results[name][f"p50_ms_{n}_by_turn"].get(text) for n in (1, 20)
+               for name in ("shipped", "baseline")]
+        lines.append(f"| {text} | " + " | ".join(str(v) for v in row) + " |")
     lines += ["", f"Turns sent: shipped {results['shipped']['turns']} "
                   f"({results['shipped']['failed_turns']} failed), baseline {results['baseline']['turns']} "
                   f"({results['baseline']['failed_turns']} failed)."]

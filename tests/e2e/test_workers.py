@@ -64,3 +64,25 @@ def test_messages_sent_together_are_answered_in_turn_and_stored_once(bot_process
             turn = kinds[start:end]
             assert any(kind == "bot" for kind, _ in turn)
             assert turn[-1] == ("action", "action_listen")
+
+
+def test_a_client_that_keeps_its_connection_gets_a_fresh_one_for_each_message(bot_processes):
+    """A kept-alive connection would stay with the worker that accepted it however busy that
+    worker became; with several workers each answer closes its connection, so the next message
+    goes to whichever worker is free. The conversation itself carries on across connections."""
+    url, _ = bot_processes
+    # one worker has nobody to share with, and keeps connections open as Sanic does
+    expected = "close" if min(2, os.cpu_count() or 1) > 1 else "keep-alive"
+    sender = Conversation(url).sender
+    with requests.Session() as session:          # a client that would reuse its connection
+        replies = []
+        for text in ("what band is a PSO?", "and how much do they earn?"):
+            response = session.post(f"{url}/webhooks/rest/webhook", timeout=60,
+                                    json={"sender": sender, "message": text})
+            assert response.status_code == 200
+            assert response.headers.get("Connection", "").lower() == expected
+            replies.append(" ".join(r.get("text") or "" for r in response.json()))
+        health = session.get(f"{url}/", timeout=10)
+        assert health.headers.get("Connection", "").lower() == expected
+    assert "Band 3" in replies[0]
+    assert "£" in replies[1]                     # the follow-up was still about the PSO
