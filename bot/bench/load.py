@@ -38,6 +38,14 @@ async def _conversation(session: aiohttp.ClientSession, url: str, latencies: lis
         by_turn[index].append(latencies[-1])
 
 
+def drive(base_url: str, conversations: int, concurrency: int) -> dict:
+    """`run` on uvloop's event loop: the client shares the servers' two cores, and on asyncio's
+    own loop it spent more of them (1.4-1.8 ms of CPU a turn against 1.2-1.5, six interleaved
+    runs of 20 conversations at once)."""
+    import uvloop
+    return uvloop.run(run(base_url, conversations, concurrency))
+
+
 async def run(base_url: str, conversations: int, concurrency: int) -> dict:
     """`conversations` scripted conversations, `concurrency` at a time; latency per turn in ms."""
     url = f"{base_url}/webhooks/rest/webhook"

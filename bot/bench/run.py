@@ -4,7 +4,6 @@ results/bench.md. Each figure is measured the same way for both."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import resource
@@ -153,10 +152,10 @@ def serve_and_load(model: Path, env: dict, launcher: str) -> dict:
                 time.sleep(0.1)
         if answered is None:
             raise SystemExit("no correct answer within 300 s")
-        one = asyncio.run(load.run(base, conversations=12, concurrency=1))
+        one = load.drive(base, conversations=12, concurrency=1)
         pids = (rasa.pid, actions.pid, None)
         before = [cpu_seconds(pid) for pid in pids]
-        twenty = asyncio.run(load.run(base, conversations=40, concurrency=20))
+        twenty = load.drive(base, conversations=40, concurrency=20)
         cpu_ms = [round((cpu_seconds(pid) - b) * 1000 / max(1, twenty["turns"]), 2)
                   for pid, b in zip(pids, before)]
         memory = {"rasa": memory_mb(rasa.pid), "actions": memory_mb(actions.pid)}
