@@ -28,7 +28,8 @@ from knowledge.models import (Alias, Fact, FactRole, FactRoute, Jurisdiction, Me
 from knowledge.names import normalise, variants
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
-SECTIONS = ("sources", "jurisdictions", "roles", "routes", "facts", "qualifications", "subjects")
+SECTIONS = ("sources", "jurisdictions", "roles", "routes", "facts", "qualifications", "subjects",
+            "units")
 # libyaml's loader is about ten times faster than the pure-Python one; both are "safe".
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -62,9 +63,30 @@ class Dataset:
     rows: dict[type, list[dict]] = field(default_factory=dict)
     fingerprint: str = ""
     files: list[str] = field(default_factory=list)
+    # the question bank: every answerable unit and the questions it answers (not in the database:
+    # the retrieval component indexes it at training time)
+    units: list["UnitSpec"] = field(default_factory=list)
 
     def count(self, model: type) -> int:
         return len(self.rows.get(model, []))
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """One answer the bot can give and the questions it answers. `fact` units render one fact;
+    `composed` units are built by the advisor for a topic, with the role and place as parameters
+    (`{role}` and `{place}` in a question stand for any of them)."""
+    id: str
+    kind: str                      # fact | composed
+    questions: tuple[str, ...]
+    answer: str | None = None      # composed: the advisor topic
+    fact: str | None = None        # fact: the fact id
+    params: tuple[str, ...] = ()
+    topic: str | None = None
+    jurisdiction: str | None = None
+    roles: tuple[str, ...] = ()
+    title: str | None = None       # how the unit is offered as a suggestion
+    file: str = ""
 
 
 @dataclass
@@ -140,6 +162,18 @@ class _Checker:
             self.fail(f"'{key}' must be a list of names")
             return []
         return [str(v) for v in value]
+
+    def questions(self, item: dict, required: bool = False) -> tuple[str, ...]:
+        value = item.get("questions")
+        if value is None:
+            if required:
+                self.fail("'questions' is missing: list the questions this answer answers")
+            return ()
+        if not isinstance(value, list) or not value or \
+                not all(isinstance(q, str) and q.strip() for q in value):
+            self.fail("'questions' must be a list of questions, each a line of text")
+            return ()
+        return tuple(" ".join(q.split()) for q in value)
 
     def provenance(self, item: dict) -> dict:
         source = self.text(item, "source")
@@ -228,13 +262,14 @@ class _Validator:
         self.aliases: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, form) -> (target, how)
         self.displays: dict[tuple[str, str], str] = {}
         self.position = 0
+        self.units: list[UnitSpec] = []
 
     # -- entry points ------------------------------------------------------------------------
     def run(self, files: list[tuple[str, Any]]) -> None:
         handlers: dict[str, Callable] = {
             "sources": self.source, "jurisdictions": self.jurisdiction, "roles": self.role,
             "routes": self.route, "facts": self.fact, "qualifications": self.qualification,
-            "subjects": self.subject,
+            "subjects": self.subject, "units": self.unit,
         }
         for section in SECTIONS:
             for file, data in files:
@@ -250,7 +285,7 @@ class _Validator:
                         self.problems.append(Problem(file, label, "must be a mapping"))
                         continue
                     entry_id = item.get("id")
-                    singular = section[:-1] if section != "facts" else "fact"
+                    singular = section[:-1]
                     if isinstance(entry_id, str) and entry_id:
                         label = f"{singular} '{entry_id}'"
                     check = _Checker(self.problems, file, label)
@@ -442,6 +477,15 @@ class _Validator:
         for route in check.id_list(item, "routes"):
             self.ref(check, "routes", "routes", route)
             self.rows[FactRoute].append({"fact_id": fid, "route_id": route})
+        questions = check.questions(item)
+        if questions:
+            if status["status"] == "superseded":
+                check.fail("a superseded fact cannot answer questions: put them on the fact that "
+                           "replaced it, which mentions the older guidance")
+            self.units.append(UnitSpec(
+                id=fid, kind="fact", questions=questions, fact=fid, topic=topic,
+                jurisdiction=jurisdiction, roles=tuple(check.id_list(item, "roles")),
+                title=check.text(item, "title", required=False) or questions[0], file=check.file))
 
     def qualification(self, check: _Checker, item: dict, qid: str) -> None:
         name = check.text(item, "name")
@@ -463,10 +507,42 @@ class _Validator:
                                    "social_work": check.flag(item, "social_work"), **prov})
         self.alias(check, "subject", sid, [name or sid, *check.names(item, "aliases")], name or sid)
 
+    def unit(self, check: _Checker, item: dict, uid: str) -> None:
+        answer = check.choice(item, "answer", schema.COMPOSED_ANSWERS)
+        params = tuple(check.id_list(item, "params"))
+        for param in params:
+            if param not in schema.UNIT_PARAMS:
+                check.fail(f"'params' names {param!r}; expected some of {', '.join(schema.UNIT_PARAMS)}")
+        questions = check.questions(item, required=True)
+        for question in questions:
+            for name in re.findall(r"{(\w+)}", question):
+                if name not in params:
+                    check.fail(f"the question {question!r} uses {{{name}}}, which is not in 'params'")
+        jurisdiction = item.get("jurisdiction")
+        self.ref(check, "jurisdiction", "jurisdictions", jurisdiction)
+        if answer and questions:
+            self.units.append(UnitSpec(
+                id=uid, kind="composed", questions=questions, answer=answer, params=params,
+                topic=answer, jurisdiction=jurisdiction,
+                title=check.text(item, "title", required=False), file=check.file))
+
+    def check_bank(self) -> None:
+        """A question belongs to one unit: two units claiming it would make the answer a coin
+        toss. Placeholders are compared as written, so "{role} pay" is one question."""
+        owner: dict[str, UnitSpec] = {}
+        for unit in self.units:
+            for question in unit.questions:
+                key = normalise(question.replace("{", " ").replace("}", " "))
+                other = owner.setdefault(key, unit)
+                if other is not unit and other.id != unit.id:
+                    self.problems.append(Problem(unit.file, f"unit '{unit.id}'",
+                                                 f"the question {question!r} is already answered "
+                                                 f"by '{other.id}' ({other.file})"))
+
     # -- cross-references --------------------------------------------------------------------
     def resolve_references(self) -> None:
         singular = {"sources": "source", "jurisdictions": "jurisdiction", "roles": "role",
-                    "routes": "route", "facts": "fact", "pay": "pay entry"}
+                    "routes": "route", "facts": "fact", "pay": "pay entry", "units": "unit"}
         for file, entry, field_name, section, target in self.refs:
             if not isinstance(target, str) or target not in self.ids.get(section, {}):
                 self.problems.append(Problem(file, entry, f"'{field_name}' names an unknown "
@@ -489,6 +565,7 @@ def validate(directory: Path | str = FACTS_DIR,
     files, problems, fingerprint = read_files(Path(directory))
     validator = _Validator()
     validator.run(files)
+    validator.check_bank()
     problems.extend(validator.problems)
     for section, ids in (required_ids() if required is None else required).items():
         for missing in sorted(set(ids) - set(validator.ids[section])):
@@ -496,7 +573,8 @@ def validate(directory: Path | str = FACTS_DIR,
                                     "is cited by the route planner but no file defines it"))
     if problems:
         raise KnowledgeError(problems)
-    return Dataset(rows=validator.rows, fingerprint=fingerprint, files=[f for f, _ in files])
+    return Dataset(rows=validator.rows, fingerprint=fingerprint, files=[f for f, _ in files],
+                   units=validator.units)
 
 
 def build(engine, dataset: Dataset) -> BuildReport:

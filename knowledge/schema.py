@@ -29,3 +29,14 @@ STATUSES = frozenset({"current", "superseded"})
 PAY_LABELS = frozenset({"trainee", "starting", "qualified", "range", "median", "typical", "top"})
 CURRENCIES = {"GBP": "£", "USD": "$", "EUR": "€"}
 PAY_PERIODS = frozenset({"year", "hour"})
+
+# What a composed answer unit (`units:` in the fact files) may ask the advisor for: each is built
+# from several facts, for the role and place the person asks about.
+COMPOSED_ANSWERS = frozenset({
+    "overview", "band", "pay", "entry", "skip_pso", "pqip", "modules", "time_to_qualify",
+    "age", "criminal_record", "checks", "driving_licence", "region", "outlook",
+    "parole_vs_probation", "progression", "related", "skills", "day_to_day", "caseload",
+    "compare", "application", "history", "apprenticeship", "registration", "welsh", "route",
+})
+# The parameters a composed unit may take; the person's message (or the conversation) fills them.
+UNIT_PARAMS = ("role", "place")
