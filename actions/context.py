@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from knowledge.planner import Profile
 
 QUESTION_INTENTS = (
-    "ask_role", "ask_band", "ask_pay", "ask_entry", "ask_skip_pso", "ask_pqip", "ask_modules",
+    "ask_question", "ask_role", "ask_band", "ask_pay", "ask_entry", "ask_skip_pso", "ask_pqip", "ask_modules",
     "ask_time_to_qualify", "ask_age", "ask_criminal_record", "ask_checks", "ask_driving",
     "ask_region", "ask_outlook", "ask_parole_vs_probation", "ask_progression", "ask_related",
     "ask_skills", "ask_day_to_day", "ask_caseload", "ask_compare", "ask_application",
@@ -101,11 +101,16 @@ def unknown_job(text: str, known_names: dict[str, str]) -> str | None:
     return None
 
 
-def subject(tracker: Tracker, known_roles: dict[str, str]) -> Subject:
+def subject(tracker: Tracker, known_roles: dict[str, str], part: list[dict] | None = None) -> Subject:
     """The role(s) and place the question is about. A role named in this message takes its own
-    jurisdiction unless a place is named too; otherwise both carry over from earlier turns."""
-    asked = [r for r in entity_values(tracker, "role") if r != held_role(tracker)]
-    places = entity_values(tracker, "jurisdiction")
+    jurisdiction unless a place is named too; otherwise both carry over from earlier turns.
+    `part` holds the entities of one part of a message that asks two things."""
+    if part is not None:
+        asked = list(dict.fromkeys(e.get("value") for e in part if e.get("entity") == "role"))
+        places = list(dict.fromkeys(e.get("value") for e in part if e.get("entity") == "jurisdiction"))
+    else:
+        asked = [r for r in entity_values(tracker, "role") if r != held_role(tracker)]
+        places = entity_values(tracker, "jurisdiction")
     if asked:
         return Subject(asked[0], asked[1] if len(asked) > 1 else None, places[0] if places else None)
     text = tracker.latest_message.get("text") or ""

@@ -25,7 +25,8 @@ INTENT_TOPICS = {
 }
 
 # Topics about a particular role, and the role assumed when none has been mentioned.
-ROLE_TOPICS = {"overview": "po", "band": "pso", "pay": "po", "entry": "po", "progression": "pso",
+ROLE_TOPICS = {"overview": "po", "band": "pso", "pay": "po", "entry": "po", "route": "po",
+               "progression": "pso",
                "related": "po", "skills": "po", "day_to_day": "po", "caseload": "po",
                "compare": "pso"}
 
@@ -62,6 +63,22 @@ class Advisor:
         answer.topic = answer.topic or topic
         answer.role = answer.role or (role_view.id if role_view else None)
         answer.jurisdiction = answer.jurisdiction or jurisdiction
+        return answer
+
+    def fact_unit(self, fact_id: str) -> Answer | None:
+        """A fact that answers its questions by itself, with the older guidance it replaced
+        where people may have read it."""
+        fact = self.kb.snapshot().facts.get(fact_id)
+        if fact is None:
+            return None
+        answer = Answer(fact.text, topic=fact.topic, jurisdiction=fact.jurisdiction,
+                        role=fact.roles[0] if len(fact.roles) == 1 else None).cite(fact)
+        older = [old for old in self.kb.snapshot().facts.values()
+                 if old.superseded_by == fact.id and not old.current]
+        if older:
+            period = f" ({older[0].period})" if older[0].period else ""
+            answer.text += f" Older guidance{period} said otherwise: {older[0].text}"
+            answer.cite(older[0])
         return answer
 
     def counterpart(self, role: RoleView, jurisdiction: str) -> RoleView:
@@ -246,6 +263,12 @@ class Advisor:
         facts = self._facts(("caseload", "risk"), role, limit=2)
         return self._from_facts(facts, "caseload", f"caseload figures for the {role.name} role",
                                 jurisdiction, role).suggest(*self._role_suggestions(role, "caseload"))
+
+    def _route(self, role: RoleView, jurisdiction, other) -> Answer:
+        """"How do I become a PO in Glasgow?": the way in where the person is, at once."""
+        answer = self._entry(role, jurisdiction, other)
+        answer.topic = "route"
+        return answer
 
     def _entry(self, role: RoleView, jurisdiction, other) -> Answer:
         facts = self._facts("entry", role, jurisdiction, limit=2)

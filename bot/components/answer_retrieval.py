@@ -1,0 +1,266 @@
+"""Rasa NLU component: finds which answer in the knowledge base's question bank a message asks
+for, the way Rasa's ResponseSelector picks a response, but over the bank's questions.
+
+Every answerable unit in `knowledge/facts/` lists the questions it answers. At training time
+each question is indexed twice: by meaning (the WordLlama encoder in `encoder.py`) and by spelling
+(character n-grams, which survive typos such as "probaton"). The names of roles and places are
+masked ("what band is a PSO" and "what band is a PO" are both "what band is a role"), so a
+question written once with `{role}` serves every role, and the role and place the message names
+re-rank the units instead: a question about California never gets a fact that only holds in
+England. The result (the best unit, its score, the runners-up, and the parts of a message that
+asks two things) is message data for the answer action, which renders the unit from the
+knowledge base; editing a fact's text therefore needs no retraining, and adding a question
+retrains this component alone (its fingerprint is the bank)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+import scipy.sparse as sp
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from bot.components.encoder import Encoder, shared_encoder
+
+RETRIEVAL = "retrieval"          # the message data key the answer action reads
+INDEX_FILE, META_FILE, LEXICAL_FILE = "index.npz", "units.json", "lexical.npz"
+MASKS = {"role": "role", "jurisdiction": "place"}
+_PLACEHOLDER = re.compile(r"{(role|place)}")
+# Where a message asks two things: after a question mark, or at "also"/"and also".
+_SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\s*[;,]?\s+(?:and also|also|plus)\s+(?=\w+\s+\w+)", re.I)
+
+
+def _lexical() -> HashingVectorizer:
+    # stateless, so nothing but the idf weights needs storing
+    return HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=2 ** 18,
+                             alternate_sign=False, norm=None, lowercase=True)
+
+
+def mask(text: str, entities: List[Dict[str, Any]]) -> str:
+    """The text with each role and place named in it replaced by a stand-in word."""
+    spans = sorted((e for e in entities if e.get("entity") in MASKS
+                    and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)),
+                   key=lambda e: e["start"])
+    out, at = [], 0
+    for entity in spans:
+        if entity["start"] < at:
+            continue
+        out.append(text[at:entity["start"]])
+        out.append(MASKS[entity["entity"]])
+        at = entity["end"]
+    out.append(text[at:])
+    return _PLACEHOLDER.sub(lambda m: m.group(1), "".join(out))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class AnswerRetriever(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "facts_dir": None,
+            "meaning_weight": 0.55,     # the rest is the character n-gram score
+            "ranking_length": 5,
+            "place_penalty": 0.3,       # a unit for another jurisdiction than the one named
+            "default_place_penalty": 0.08,  # a unit outside England and Wales, no place named
+            "role_penalty": 0.08,       # a unit about other roles than the one named
+            "part_threshold": 0.5,      # each part of a two-question message must score this
+        }
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        bank = _bank(config)
+        return hashlib.sha256(json.dumps(bank, sort_keys=True).encode()).hexdigest()
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "AnswerRetriever":
+        return cls(config, model_storage, resource)
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 index: Optional[Dict[str, Any]] = None, encoder: Optional[Encoder] = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._encoder = encoder
+        self._vectorizer = _lexical()
+        self.index = index
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = shared_encoder()
+        return self._encoder
+
+    # -- training --------------------------------------------------------------------------------
+    def train(self, training_data: TrainingData) -> Resource:
+        self.index = build_index(_bank(self._config), self.encoder, self._vectorizer)
+        with self._model_storage.write_to(self._resource) as directory:
+            save_index(self.index, Path(directory))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "AnswerRetriever":
+        with model_storage.read_from(resource) as directory:
+            index = load_index(Path(directory))
+        return cls(config, model_storage, resource, index)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    # -- prediction ------------------------------------------------------------------------------
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or self.index is None:
+                continue
+            message.set(RETRIEVAL, self.retrieve(text, message.get(ENTITIES) or []),
+                        add_to_output=True)
+        return messages
+
+    def retrieve(self, text: str, entities: List[Dict[str, Any]]) -> Dict[str, Any]:
+        whole = self.rank(text, entities)
+        result = {"unit": whole[0][0], "score": round(whole[0][1], 4),
+                  "ranking": [{"unit": u, "score": round(s, 4)}
+                              for u, s in whole[: self._config["ranking_length"]]]}
+        parts = self._parts(text, entities, whole[0])
+        if parts:
+            result["parts"] = parts
+        return result
+
+    def _parts(self, text: str, entities: List[Dict[str, Any]], best) -> List[Dict[str, Any]]:
+        """Two questions in one message: each part's best unit, when each part is confident on
+        its own and they differ."""
+        cuts = [m.span() for m in _SPLIT.finditer(text)]
+        if not cuts:
+            return []
+        pieces, at = [], 0
+        for start, end in cuts + [(len(text), len(text))]:
+            if text[at:start].strip():
+                pieces.append((at, start))
+            at = end
+        if len(pieces) < 2:
+            return []
+        found = []
+        for start, end in pieces[:3]:
+            inside = [{**e, "start": e["start"] - start, "end": e["end"] - start} for e in entities
+                      if isinstance(e.get("start"), int) and start <= e["start"] and e.get("end", 0) <= end]
+            unit, score = self.rank(text[start:end], inside)[0]
+            if score >= self._config["part_threshold"] and all(unit != f["unit"] for f in found):
+                found.append({"unit": unit, "score": round(score, 4), "text": text[start:end].strip(),
+                              "entities": inside})
+        return found if len(found) >= 2 else []
+
+    def rank(self, text: str, entities: List[Dict[str, Any]]) -> List[tuple]:
+        """Every unit with its score, best first."""
+        index = self.index
+        masked = mask(text, entities)
+        meaning = index["vectors"] @ self.encoder.encode([masked])[0]
+        spelling = _lexical_rows(self._vectorizer, [masked], index["idf"]) @ index["lexical"].T
+        spelling = np.asarray(spelling.todense()).ravel()
+        weight = self._config["meaning_weight"]
+        per_row = weight * meaning + (1 - weight) * spelling
+        per_unit = np.maximum.reduceat(per_row, index["starts"])
+        per_unit = per_unit + self._adjustments(entities)
+        order = np.argsort(-per_unit)
+        units = index["units"]
+        return [(units[i]["id"], float(per_unit[i])) for i in order[:20]]
+
+    def _adjustments(self, entities: List[Dict[str, Any]]) -> np.ndarray:
+        """Re-rank by the role and place the message names: a unit that holds in another
+        jurisdiction, or only for other roles, moves down."""
+        index = self.index
+        tops, role_top = index["tops"], index["role_jurisdiction"]
+        places = {tops.get(e.get("value")) for e in entities if e.get("entity") == "jurisdiction"}
+        places.discard(None)
+        roles = {e.get("value") for e in entities if e.get("entity") == "role"}
+        if not places:   # "federal probation officer": the role says where
+            places = {tops.get(role_top.get(r)) for r in roles} - {None, "england-wales"}
+        out = np.zeros(len(index["units"]), dtype=np.float32)
+        for i, unit in enumerate(index["units"]):
+            where = tops.get(unit.get("jurisdiction"))
+            if "place" not in unit["params"]:
+                if places and where and where not in places:
+                    out[i] -= self._config["place_penalty"]
+                elif not places and where and where != "england-wales" and not roles:
+                    out[i] -= self._config["default_place_penalty"]
+            if roles and unit["roles"] and not roles & set(unit["roles"]) and "role" not in unit["params"]:
+                out[i] -= self._config["role_penalty"]
+        return out
+
+
+# -- the index, apart from Rasa so that tools and tests can build it directly ---------------------
+
+def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
+    """The bank as plain data: units, their questions masked, and the maps re-ranking needs."""
+    from bot.components.knowledge_entities import KnowledgeEntityExtractor
+    from knowledge.loader import FACTS_DIR, validate
+    from knowledge.models import Jurisdiction, Role
+    from knowledge.names import knowledge_names
+    facts_dir = Path(config["facts_dir"]) if config.get("facts_dir") else FACTS_DIR
+    dataset = validate(facts_dir)
+    names = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts_dir))  # type: ignore[arg-type]
+    parent = {row["id"]: row["part_of_id"] for row in dataset.rows[Jurisdiction]}
+
+    def top(jid):
+        seen = set()
+        while jid and parent.get(jid) and jid not in seen:
+            seen.add(jid)
+            jid = parent[jid]
+        return jid
+
+    units = []
+    for unit in dataset.units:
+        questions = [mask(q, names.extract(q)) for q in unit.questions]
+        units.append({"id": unit.id, "kind": unit.kind, "params": list(unit.params),
+                      "jurisdiction": unit.jurisdiction, "roles": list(unit.roles),
+                      "questions": questions})
+    return {"units": units,
+            "tops": {jid: top(jid) for jid in parent},
+            "role_jurisdiction": {row["id"]: row["jurisdiction_id"] for row in dataset.rows[Role]}}
+
+
+def _lexical_rows(vectorizer: HashingVectorizer, texts: List[str], idf: np.ndarray):
+    counts = vectorizer.transform(texts).tocsr().astype(np.float32)
+    counts.data = np.log1p(counts.data)
+    weighted = counts @ sp.diags(idf)
+    norms = np.sqrt(weighted.multiply(weighted).sum(axis=1)).A.ravel()
+    return sp.diags(1 / np.where(norms == 0, 1, norms)) @ weighted
+
+
+def build_index(bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVectorizer) -> Dict[str, Any]:
+    units = [u for u in bank["units"] if u["questions"]]
+    rows = [q for u in units for q in u["questions"]]
+    starts = np.cumsum([0] + [len(u["questions"]) for u in units[:-1]]).astype(np.int64)
+    counts = vectorizer.transform(rows)
+    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = (np.log((1 + len(rows)) / (1 + document_frequency)) + 1).astype(np.float32)
+    return {"units": [{k: v for k, v in u.items() if k != "questions"} for u in units],
+            "questions": rows, "starts": starts, "vectors": encoder.encode(rows),
+            "lexical": _lexical_rows(vectorizer, rows, idf).tocsr(), "idf": idf,
+            "tops": bank["tops"], "role_jurisdiction": bank["role_jurisdiction"]}
+
+
+def save_index(index: Dict[str, Any], directory: Path) -> None:
+    np.savez(directory / INDEX_FILE, vectors=index["vectors"].astype(np.float16),
+             starts=index["starts"], idf=index["idf"])
+    sp.save_npz(directory / LEXICAL_FILE, index["lexical"])
+    meta = {k: index[k] for k in ("units", "questions", "tops", "role_jurisdiction")}
+    (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+
+def load_index(directory: Path) -> Dict[str, Any]:
+    arrays = np.load(directory / INDEX_FILE)
+    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+    return {**meta, "vectors": arrays["vectors"].astype(np.float32), "starts": arrays["starts"],
+            "idf": arrays["idf"], "lexical": sp.load_npz(directory / LEXICAL_FILE).tocsr()}

@@ -1,0 +1,86 @@
+"""The question bank: every unit answers something, and the evaluation set stays apart from it
+(an evaluation question that is nearly a bank question would only measure memory)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from bot import evaluation
+from bot.components.encoder import shared_encoder
+from knowledge import bank
+from knowledge.loader import KnowledgeError, validate
+from knowledge.names import normalise
+
+NEAR = 0.9          # cosine under the bot's own encoder
+SHARED_WORDS = 6    # a run of this many words in common
+
+
+def _runs(text: str, n: int = SHARED_WORDS) -> set[tuple[str, ...]]:
+    words = normalise(re.sub(r"{\w+}", " ", text)).split()
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+@pytest.fixture(scope="module")
+def units():
+    return bank.units()
+
+
+def test_the_bank_is_large_and_every_unit_has_questions(units):
+    assert len(units) >= 300
+    assert all(len(u.questions) >= 3 for u in units.values())
+
+
+def test_evaluation_questions_are_not_near_duplicates_of_bank_questions(units):
+    asked = evaluation.questions(evaluation.load_cases())
+    written = [q for u in units.values() for q in u.questions]
+    assert len(asked) >= 300
+    runs = {}
+    for question in written:
+        for run in _runs(question):
+            runs.setdefault(run, question)
+    shared = [(q, runs[r]) for q in asked for r in _runs(q) if r in runs]
+    assert not shared, f"evaluation questions sharing {SHARED_WORDS} words with the bank: {shared[:5]}"
+    encoder = shared_encoder()
+    similarity = encoder.encode(asked) @ encoder.encode(written).T
+    close = np.argwhere(similarity > NEAR)
+    pairs = [(asked[i], written[j]) for i, j in close[:5]]
+    assert not len(close), f"evaluation questions nearly the same as bank questions: {pairs}"
+
+
+def test_a_question_claimed_by_two_units_is_refused(tmp_path):
+    (tmp_path / "a.yml").write_text("""
+sources:
+  - {id: s, publisher: P, title: T, url: "https://example.org", year: 2024, reliability: official}
+facts:
+  - {id: one, topic: hours, text: "A.", source: s, as_of: 2024, questions: ["do POs work weekends"]}
+  - {id: two, topic: hours, text: "B.", source: s, as_of: 2024, questions: ["Do POs work weekends?"]}
+""")
+    with pytest.raises(KnowledgeError, match="already answered by 'one'"):
+        validate(tmp_path, required={})
+
+
+def test_a_composed_unit_needs_a_known_answer_and_its_placeholders(tmp_path):
+    (tmp_path / "a.yml").write_text("""
+units:
+  - {id: pay, answer: wages, params: [role], questions: ["{role} pay"]}
+  - {id: band, answer: band, params: [role], questions: ["what band in {place}"]}
+""")
+    with pytest.raises(KnowledgeError) as error:
+        validate(tmp_path, required={})
+    assert "'answer' is 'wages'" in str(error.value)
+    assert "uses {place}, which is not in 'params'" in str(error.value)
+
+
+def test_a_superseded_fact_takes_no_questions(tmp_path):
+    (tmp_path / "a.yml").write_text("""
+sources:
+  - {id: s, publisher: P, title: T, url: "https://example.org", year: 2024, reliability: official}
+facts:
+  - {id: new, topic: minimum_age, text: "18.", source: s, as_of: 2024}
+  - {id: old, topic: minimum_age, text: "20.", source: s, as_of: 2005, status: superseded,
+     superseded_by: new, period: "1998-2010", questions: ["how old do I have to be"]}
+""")
+    with pytest.raises(KnowledgeError, match="superseded fact cannot answer questions"):
+        validate(tmp_path, required={})
