@@ -73,6 +73,12 @@ class ActionAnswer(Action):
             answer = self._render(adv, tracker, unit, about, details) if unit else None
             answer = answer or adv.unknown("that answer", about.jurisdiction)
             return self._send(dispatcher, tracker, answer, unit, about, events)
+        if intent == "what_about" and units.get(tracker.get_slot("unit") or "") is None:
+            # "what about in Scotland?" after an answer that came from a topic, not a unit
+            topic = tracker.get_slot("topic") or ("region" if about.jurisdiction else "overview")
+            if topic == "plan" or topic in ROLE_TOPICS or hasattr(adv, f"_{topic}"):
+                answer = self._topic(adv, tracker, topic, about, details)
+                return self._send(dispatcher, tracker, answer, None, about, events)
         if found is None:                            # a typed "/ask_band{...}" payload
             topic = INTENT_TOPICS.get(intent)
             if topic is None:
@@ -207,14 +213,13 @@ class ActionAnswer(Action):
         events.append(SlotSet("topic", answer.topic))
         if answer.kind != "unknown" or unit is not None:
             events.append(SlotSet("unit", unit.id if unit else None))
-        role = answer.role or about.role
-        if role and role != tracker.get_slot("role"):
-            events.append(SlotSet("role", role))
-        elif tracker.get_slot("role") and about.unknown_role:
+        if answer.role:
+            events.append(SlotSet("role", answer.role))
+        elif tracker.get_slot("role") and (about.unknown_role or answer.kind == "unknown"
+                                           and about.role is None):
             events.append(SlotSet("role", None))     # so the unknown role is not carried over
-        place = answer.jurisdiction or about.jurisdiction
-        if place != tracker.get_slot("jurisdiction") and (place or about.jurisdiction is None):
-            events.append(SlotSet("jurisdiction", place))
+        if about.jurisdiction != tracker.get_slot("jurisdiction") or answer.jurisdiction:
+            events.append(SlotSet("jurisdiction", answer.jurisdiction or about.jurisdiction))
         return events
 
 

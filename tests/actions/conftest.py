@@ -10,7 +10,7 @@ from actions import knowledge_access
 from bot.components.knowledge_entities import KnowledgeEntityExtractor, knowledge_names
 
 SLOTS = ("role", "topic", "jurisdiction", "age", "qualification", "subject", "modules",
-         "months_service", "current_role", "target_role", "requested_slot")
+         "months_service", "current_role", "target_role", "requested_slot", "unit")
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +39,7 @@ def say(extractor):
     """Build the tracker Rasa would hand an action after the person says `text`."""
     def build(text: str, intent: str, slots: dict | None = None, confidence: float = 0.95,
               ranking: list | None = None, active_loop: str | None = None,
-              entities: list | None = None) -> Tracker:
+              entities: list | None = None, retrieval: dict | None = None) -> Tracker:
         # a button payload carries its entities; typed text has them extracted
         entities = extractor.extract(text) if entities is None else entities
         values = {s: None for s in SLOTS}
@@ -47,6 +47,8 @@ def say(extractor):
         message = {"text": text, "intent": {"name": intent, "confidence": confidence},
                    "entities": entities,
                    "intent_ranking": ranking or [{"name": intent, "confidence": confidence}]}
+        if retrieval is not None:     # what the NLU's answer retrieval found
+            message["retrieval"] = retrieval
         return Tracker("tester", values, message, [], False, None,
                        {"name": active_loop} if active_loop else {}, "action_listen")
     return build

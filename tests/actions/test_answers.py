@@ -1,7 +1,7 @@
-"""What a person sees from action_answer and action_clarify."""
+"""What a person sees from action_answer."""
 from __future__ import annotations
 
-from actions.answers import ActionAnswer, ActionClarify
+from actions.answers import ANSWER, ActionAnswer
 from tests.actions.conftest import run
 
 
@@ -94,14 +94,64 @@ def test_compare_two_roles(say):
     assert "Band 3" in messages[0]["text"] and "Band 4" in messages[0]["text"]
 
 
-def test_unclear_message_offers_the_likeliest_topics(say):
-    tracker = say("erm the thing with the money", "nlu_fallback", confidence=0.2,
-                  ranking=[{"name": "nlu_fallback", "confidence": 0.2},
-                           {"name": "ask_pay", "confidence": 0.18},
-                           {"name": "ask_band", "confidence": 0.1}])
-    messages, _ = run(ActionClarify(), tracker)
-    titles = [b["title"] for b in messages[0]["buttons"]]
-    assert titles[:2] == ["Pay", "Bands and grades"]
+def _found(unit: str, score: float, *others: str) -> dict:
+    return {"unit": unit, "score": score,
+            "ranking": [{"unit": unit, "score": score}] + [{"unit": o, "score": score - 0.1} for o in others]}
+
+
+def test_a_specific_question_gets_its_specific_fact(say):
+    tracker = say("do probation officers do home visits", "ask_day_to_day",
+                  retrieval=_found("home-visits", ANSWER + 0.2, "pqip-paid-as-pso"))
+    messages, slots = run(ActionAnswer(), tracker)
+    text = messages[0]["text"]
+    assert "home" in text.lower() and "\nSource: " in text
+    assert slots["unit"] == "home-visits"
+
+
+def test_below_the_threshold_the_bot_says_so_and_offers_the_nearest(say):
+    tracker = say("what is the pass mark for the written exercise", "ask_application",
+                  retrieval=_found("pqip-paid-as-pso", ANSWER - 0.1, "min-age", "home-visits"))
+    messages, slots = run(ActionAnswer(), tracker)
+    assert "I don't have an answer to that" in messages[0]["text"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[0] == '/ask_question{"unit": "pqip-paid-as-pso"}' and len(payloads) == 3
+    assert slots.get("unit") is None
+
+
+def test_a_suggestion_button_renders_its_unit(say):
+    tracker = say('/ask_question{"unit": "min-age"}', "ask_question",
+                  entities=[{"entity": "unit", "value": "min-age"}])
+    messages, slots = run(ActionAnswer(), tracker)
+    assert "18" in messages[0]["text"] and slots["unit"] == "min-age"
+
+
+def test_a_follow_up_asks_the_previous_unit_for_the_new_place(say):
+    tracker = say("and in Scotland?", "what_about", {"unit": "role-pay", "role": "po"},
+                  retrieval=_found("scotland-organisation", ANSWER - 0.05))
+    messages, slots = run(ActionAnswer(), tracker)
+    assert "£" not in messages[0]["text"].split("\n")[0] or "Scotland" in messages[0]["text"]
+    assert slots["unit"] == "role-pay" and slots["jurisdiction"] == "scotland"
+
+
+def test_own_probation_wins_only_over_a_weak_match(say):
+    weak = say("my probation officer never calls me back", "own_probation",
+               retrieval=_found("home-visits", ANSWER + 0.05))
+    messages, _ = run(ActionAnswer(), weak)
+    assert messages[0]["response"] == "utter_own_probation"
+    strong = say("I'm a nurse, would my experience count in probation?", "own_probation",
+                 retrieval=_found("min-age", 0.95))
+    messages, _ = run(ActionAnswer(), strong)
+    assert "18" in messages[0]["text"]
+
+
+def test_two_questions_in_one_get_both_answers_in_order(say):
+    found = _found("min-age", 0.7)
+    found["parts"] = [{"unit": "min-age", "score": 0.8, "text": "how old", "entities": []},
+                      {"unit": "home-visits", "score": 0.7, "text": "home visits", "entities": []}]
+    messages, _ = run(ActionAnswer(), say("how old do I need to be? and do POs do home visits?",
+                                         "ask_age", retrieval=found))
+    first, second = messages[0]["text"].split("\n\n")[:2]
+    assert "18" in first and "home" in second.lower()
 
 
 def test_a_broken_knowledge_base_gets_a_polite_message(say, monkeypatch, tmp_path):
