@@ -32,7 +32,12 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from bot.components.encoder import Encoder, shared_encoder
 
-RETRIEVAL = "retrieval"          # the message data key the answer action reads
+RETRIEVAL = "retrieval"
+# Who a question naming no role is about: people asking "what qualifications do I need?" mean
+# the probation officer or the trainee on the way to it, not a community payback supervisor.
+DEFAULT_ROLES = frozenset({"po", "pqip-trainee"})
+# "what band is a PSO?......": a run of the same symbol says nothing and swamps both scores
+_REPEATS = re.compile(r"([^\w\s])\1+|\s{2,}")          # the message data key the answer action reads
 INDEX_FILE, META_FILE, LEXICAL_FILE = "index.npz", "units.json", "lexical.npz"
 MASKS = {"role": "role", "jurisdiction": "place"}
 _PLACEHOLDER = re.compile(r"{(role|place)}")
@@ -57,6 +62,9 @@ def mask(text: str, entities: List[Dict[str, Any]]) -> str:
             continue
         out.append(text[at:entity["start"]])
         out.append(MASKS[entity["entity"]])
+        if entity["entity"] == "jurisdiction":
+            # "place texas": a state's own facts stay nearer to Texas than to America
+            out.append(" " + text[entity["start"]:entity["end"]].lower())
         at = entity["end"]
     out.append(text[at:])
     return _PLACEHOLDER.sub(lambda m: m.group(1), "".join(out))
@@ -72,7 +80,7 @@ class AnswerRetriever(GraphComponent):
             "ranking_length": 5,
             "place_penalty": 0.3,       # a unit for another jurisdiction than the one named
             "default_place_penalty": 0.08,  # a unit outside England and Wales, no place named
-            "role_penalty": 0.08,       # a unit about other roles than the one named
+            "role_penalty": 0.2,        # a unit about other roles than the one named
             "part_threshold": 0.5,      # each part of a two-question message must score this
         }
 
@@ -164,7 +172,7 @@ class AnswerRetriever(GraphComponent):
     def rank(self, text: str, entities: List[Dict[str, Any]]) -> List[tuple]:
         """Every unit with its score, best first."""
         index = self.index
-        masked = mask(text, entities)
+        masked = _REPEATS.sub(lambda m: m.group(1) or " ", mask(text, entities))
         meaning = index["vectors"] @ self.encoder.encode([masked])[0]
         spelling = _lexical_rows(self._vectorizer, [masked], index["idf"]) @ index["lexical"].T
         spelling = np.asarray(spelling.todense()).ravel()
@@ -184,8 +192,9 @@ class AnswerRetriever(GraphComponent):
         places = {tops.get(e.get("value")) for e in entities if e.get("entity") == "jurisdiction"}
         places.discard(None)
         roles = {e.get("value") for e in entities if e.get("entity") == "role"}
-        if not places:   # "federal probation officer": the role says where
-            places = {tops.get(role_top.get(r)) for r in roles} - {None, "england-wales"}
+        asked = roles or DEFAULT_ROLES
+        if not places:   # "federal probation officer" says where; so does "probation officer"
+            places = {tops.get(role_top.get(r)) for r in roles} - {None}
         out = np.zeros(len(index["units"]), dtype=np.float32)
         for i, unit in enumerate(index["units"]):
             where = tops.get(unit.get("jurisdiction"))
@@ -194,7 +203,7 @@ class AnswerRetriever(GraphComponent):
                     out[i] -= self._config["place_penalty"]
                 elif not places and where and where != "england-wales" and not roles:
                     out[i] -= self._config["default_place_penalty"]
-            if roles and unit["roles"] and not roles & set(unit["roles"]) and "role" not in unit["params"]:
+            if unit["roles"] and not asked & set(unit["roles"]) and "role" not in unit["params"]:
                 out[i] -= self._config["role_penalty"]
         return out
 

@@ -3,23 +3,43 @@ conversations in tests/conversations/ (kept apart from the question bank) are se
 judged on each reply's content; `make eval` prints the same report per topic."""
 from __future__ import annotations
 
+import pytest
+
 from bot import evaluation
 
-# The measured answer-level accuracy (results/eval.md) minus two points: a change that makes the
-# bot answer fewer questions right fails here.
-FLOOR = 0.0
+# The figures `make eval` measured (results/eval.md), each minus two points: a change that makes
+# the bot answer fewer questions right, or decline worse, fails here.
+FLOOR = 0.50
+DECLINE_PRECISION_FLOOR = 0.52
+DECLINE_RECALL_FLOOR = 0.67
 
 
-def test_answer_level_accuracy_holds(bot_server):
-    report = evaluation.evaluate(bot_server, evaluation.load_cases())
+@pytest.fixture(scope="module")
+def report(bot_server):
+    return evaluation.evaluate(bot_server, evaluation.load_cases())
+
+
+def test_answer_level_accuracy_holds(report):
     data = report.as_dict()
     wrong = "\n".join(f"  {w['say']!r}: {w['why']}" for w in data["wrong"][:40])
     assert data["accuracy"] >= FLOOR, f"{data['accuracy']:.1%} right, below {FLOOR:.0%}:\n{wrong}"
 
 
-def test_declining_is_precise(bot_server):
+def test_declining_is_precise_and_complete(report):
     """A confident answer to a neighbouring question is the worst outcome; declining a question
     the bot could answer is the next worst."""
-    report = evaluation.evaluate(bot_server, evaluation.load_cases())
     abstention = report.abstention()
-    assert abstention["recall"] >= 0.0 and abstention["precision"] >= 0.0
+    assert abstention["precision"] >= DECLINE_PRECISION_FLOOR, abstention
+    assert abstention["recall"] >= DECLINE_RECALL_FLOOR, abstention
+
+
+def test_the_cards_own_questions_are_answered(bot_server):
+    """The two questions on the design card, and the skip-the-PSO-stage answer agreeing with
+    itself: a "No" that says you don't have to work as a PSO first contradicted itself."""
+    band = evaluation.run_case(bot_server, {"turns": [{"say": "what band is a PSO?",
+                                                       "expect": [r"band\s*3"]}]})
+    assert band[0].right, band[0].reply
+    skip = evaluation.run_case(bot_server, {"turns": [
+        {"say": "can I skip the PSO stage with a criminology degree?", "expect": ["PQiP"]}]})
+    assert skip[0].right, skip[0].reply
+    assert not skip[0].reply.startswith("No. You don't have to"), skip[0].reply
