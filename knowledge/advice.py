@@ -104,7 +104,8 @@ class Advisor:
         answer = self.describe_plan(plan, profile, hide=(skip.id,))
         if self._top(plan.jurisdiction) == "england-wales" and plan.status in ("recommend", "depends") \
                 and profile.current_role != "pso":
-            answer.text = f"No. {skip.text} {answer.text}"
+            # no "Yes"/"No" lead: "can I skip it?" and "must I do it?" want opposite ones
+            answer.text = f"{skip.text} {answer.text}"
         answer.topic = "skip_pso"
         return answer
 
@@ -348,7 +349,7 @@ class Advisor:
         if self._top(jurisdiction) != "england-wales":
             return self._entry(self.counterpart(self.kb.role("po"), jurisdiction), jurisdiction, other)
         facts = [self.kb.fact("pqip-no-pso-first"), self.kb.fact("pqip-paid-as-pso")]
-        answer = Answer("No. " + " ".join(f.text for f in facts)).cite(*facts)
+        answer = Answer(" ".join(f.text for f in facts)).cite(*facts)
         self._older(answer, "skip_pso")
         return answer.suggest(Suggestion.ask("Plan my route", "plan_route"),
                               Suggestion.ask("How long is PQiP?", "ask_pqip"),
