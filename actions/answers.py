@@ -27,6 +27,10 @@ PERSONAL_TOPICS = ("entry", "route", "skip_pso", "age", "time_to_qualify")
 # Retrieval scores (see `make eval` for how they were set): at or above ANSWER the best unit is
 # the answer; below it the bot says it does not have that and offers the nearest units.
 ANSWER = 0.46
+# The unit that means "plan my route"; a plan-like message whose best unit is another one, this
+# much above the threshold, is answered instead of starting the planner.
+PLAN_UNIT = "plan-my-route"
+PLAN_MARGIN = 0.1
 # "own probation" and "out of scope" win over a retrieved answer below this.
 DIALOGUE_ACT_OVER = 0.8
 # Words that carry no question of their own in a follow-up ("and in London?").
@@ -45,6 +49,8 @@ class ActionAnswer(Action):
     """Every informational question takes this one path: the unit the NLU found (or the one a
     button names, or the previous one for a follow-up), rendered for the role and place asked
     about; below the retrieval threshold, an honest "I don't have that" with the nearest units."""
+
+    decides_plan = False
 
     def name(self) -> Text:
         return "action_answer"
@@ -79,6 +85,8 @@ class ActionAnswer(Action):
             if topic == "plan" or topic in ROLE_TOPICS or hasattr(adv, f"_{topic}"):
                 answer = self._topic(adv, tracker, topic, about, details)
                 return self._send(dispatcher, tracker, answer, None, about, events)
+        if found is None and self.decides_plan:      # the "Plan my route" button
+            return events + [SlotSet("wants_plan", True)]
         if found is None:                            # a typed "/ask_band{...}" payload
             topic = INTENT_TOPICS.get(intent)
             if topic is None:
@@ -88,6 +96,13 @@ class ActionAnswer(Action):
             return self._send(dispatcher, tracker, answer, None, about, events)
 
         score = found.get("score") or 0.0
+        if self.decides_plan:
+            best = units.get(found.get("unit"))
+            # details about the person ("I've been a PSO for 4 months, can I apply?") make the
+            # answer theirs: the planner works from them and asks only what is still missing
+            if best is None or best.id == PLAN_UNIT or score < ANSWER + PLAN_MARGIN or details:
+                return events + [SlotSet("wants_plan", True)]   # the planner asks next
+            events.append(SlotSet("wants_plan", False))
         follow = self._follow_up(tracker, units, found, about, intent)
         if follow is not None:
             answer = self._render(adv, tracker, follow, about, details)
@@ -228,6 +243,18 @@ class ActionAnswer(Action):
         if about.jurisdiction != tracker.get_slot("jurisdiction") or answer.jurisdiction:
             events.append(SlotSet("jurisdiction", answer.jurisdiction or about.jurisdiction))
         return events
+
+
+class ActionPlanOrAnswer(ActionAnswer):
+    """"Plan my route"-like messages: sets `wants_plan`, which the rules follow into the route
+    planner, unless the message asked something the bank answers by itself ("how do I become a
+    PO in Glasgow?"), which is answered at once. A separate action because Rasa's rules require
+    an action to set the same slots wherever it runs."""
+
+    decides_plan = True
+
+    def name(self) -> Text:
+        return "action_plan_or_answer"
 
 
 def _unit_suggestion(unit: UnitSpec, role: str | None, role_name: str | None) -> Suggestion:

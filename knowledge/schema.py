@@ -37,6 +37,7 @@ COMPOSED_ANSWERS = frozenset({
     "age", "criminal_record", "checks", "driving_licence", "region", "outlook",
     "parole_vs_probation", "progression", "related", "skills", "day_to_day", "caseload",
     "compare", "application", "history", "apprenticeship", "registration", "welsh", "route",
+    "plan",
 })
 # The parameters a composed unit may take; the person's message (or the conversation) fills them.
 UNIT_PARAMS = ("role", "place")
