@@ -277,8 +277,8 @@ def evaluate() -> int:
     print(f"answer-level: {data['accuracy']:.1%} of {data['turns']} turns right "
           f"({data['cases']} conversations); declining precision "
           f"{data['abstention']['precision']:.1%}, recall {data['abstention']['recall']:.1%}; "
-          f"encoder {cost['encode_ms']} ms a message, {cost['table_mb']} MB "
-          f"(results/eval.md)")
+          + "; ".join(f"{name} {c['encode_ms']} ms a message, {c['weights_mb']} MB"
+                      for name, c in cost.items()) + " (results/eval.md)")
     return intent_report()
 
 

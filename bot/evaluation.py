@@ -143,19 +143,25 @@ def evaluate(base_url: str, cases: list[dict], workers: int = 4) -> Report:
     return report
 
 
-def encoder_cost(repeats: int = 2000) -> dict:
-    """What the sentence encoder adds to a turn: milliseconds to encode one message, and the
-    size of its table in memory."""
+def encoder_cost(repeats: int = 200) -> dict:
+    """What the two encoders add to a turn: milliseconds to encode one message, the memory
+    their weights take, and the seconds to load them."""
     from bot.components.encoder import shared_encoder
-    started = time.perf_counter()
-    encoder = shared_encoder()
-    load_s = time.perf_counter() - started
+    from bot.components.minilm import shared_minilm
     text = "can I become a probation officer if I got a caution when I was 17?"
-    started = time.perf_counter()
-    for _ in range(repeats):
-        encoder.encode([text])
-    return {"encode_ms": round((time.perf_counter() - started) / repeats * 1000, 4),
-            "load_s": round(load_s, 3), "table_mb": round(encoder.table.nbytes / 2 ** 20, 1)}
+    out = {}
+    for name, make, size in (
+            ("wordllama", shared_encoder, lambda e: e.table.nbytes),
+            ("minilm", shared_minilm, lambda m: sum(w.nbytes for w in m.w.values()))):
+        started = time.perf_counter()
+        encoder = make()
+        loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(repeats):
+            encoder.encode([text])
+        out[name] = {"encode_ms": round((time.perf_counter() - started) / repeats * 1000, 3),
+                     "load_s": round(loaded, 3), "weights_mb": round(size(encoder) / 2 ** 20, 1)}
+    return out
 
 
 def markdown(report: Report, cost: dict) -> str:
@@ -170,8 +176,10 @@ def markdown(report: Report, cost: dict) -> str:
     a = data["abstention"]
     lines += ["", f"Declining (abstention, off-topic, own order): precision {a['precision']:.1%}, "
                   f"recall {a['recall']:.1%} ({a['declined']} declined, {a['should_decline']} should have).",
-              "", f"Encoder: {cost['encode_ms']} ms a message, {cost['table_mb']} MB table, "
-                  f"loaded in {cost['load_s']} s.", "", "## Wrong turns", ""]
+              ""]
+    lines += [f"Encoder {name}: {c['encode_ms']} ms a message, {c['weights_mb']} MB of weights, "
+              f"loaded in {c['load_s']} s." for name, c in cost.items()]
+    lines += ["", "## Wrong turns", ""]
     lines += [f"- `{w['case']}` {w['say']!r}: {w['why']}. Reply: {w['reply'][:200]!r}" for w in data["wrong"]]
     return "\n".join(lines) + "\n"
 

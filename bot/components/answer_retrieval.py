@@ -31,6 +31,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from bot.components.encoder import Encoder, shared_encoder
+from bot.components.minilm import MiniLM, shared_minilm
 
 RETRIEVAL = "retrieval"
 # Who a question naming no role is about: people asking "what qualifications do I need?" mean
@@ -82,6 +83,8 @@ class AnswerRetriever(GraphComponent):
             "default_place_penalty": 0.08,  # a unit outside England and Wales, no place named
             "role_penalty": 0.2,        # a unit about other roles than the one named
             "part_threshold": 0.5,      # each part of a two-question message must score this
+            "rerank_top": 10,           # the first stage's best units that MiniLM re-ranks
+            "rerank_weight": 0.45,      # MiniLM's share of the final score
         }
 
     @classmethod
@@ -95,11 +98,13 @@ class AnswerRetriever(GraphComponent):
         return cls(config, model_storage, resource)
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 index: Optional[Dict[str, Any]] = None, encoder: Optional[Encoder] = None) -> None:
+                 index: Optional[Dict[str, Any]] = None, encoder: Optional[Encoder] = None,
+                 reranker: Optional[MiniLM] = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._encoder = encoder
+        self._reranker = reranker
         self._vectorizer = _lexical()
         self.index = index
 
@@ -109,9 +114,15 @@ class AnswerRetriever(GraphComponent):
             self._encoder = shared_encoder()
         return self._encoder
 
+    @property
+    def reranker(self) -> MiniLM:
+        if self._reranker is None:
+            self._reranker = shared_minilm()
+        return self._reranker
+
     # -- training --------------------------------------------------------------------------------
     def train(self, training_data: TrainingData) -> Resource:
-        self.index = build_index(_bank(self._config), self.encoder, self._vectorizer)
+        self.index = build_index(_bank(self._config), self.encoder, self._vectorizer, self.reranker)
         with self._model_storage.write_to(self._resource) as directory:
             save_index(self.index, Path(directory))
         return self._resource
@@ -179,10 +190,22 @@ class AnswerRetriever(GraphComponent):
         weight = self._config["meaning_weight"]
         per_row = weight * meaning + (1 - weight) * spelling
         per_unit = np.maximum.reduceat(per_row, index["starts"])
-        per_unit = per_unit + self._adjustments(entities)
+        adjustments = self._adjustments(entities)
+        per_unit = per_unit + adjustments
         order = np.argsort(-per_unit)
         units = index["units"]
-        return [(units[i]["id"], float(per_unit[i])) for i in order[:20]]
+        # Second stage: MiniLM, a stronger encoder too slow to compare with every question,
+        # re-ranks the first stage's best few by their own questions.
+        top = order[: self._config["rerank_top"]]
+        message = self.reranker.encode([masked])[0]
+        ends = np.append(index["starts"][1:], len(index["questions"]))
+        closeness = np.array([(index["reranker"][index["starts"][i]:ends[i]] @ message).max() + adjustments[i]
+                              for i in top])
+        weight = self._config["rerank_weight"]
+        final = ((1 - weight) * per_unit[top] + weight * closeness)
+        reranked = [(units[i]["id"], float(f)) for f, i in sorted(zip(final, top), key=lambda p: -p[0])]
+        rest = [(units[i]["id"], float((1 - weight) * per_unit[i])) for i in order[len(top):50]]
+        return reranked + rest
 
     def _adjustments(self, entities: List[Dict[str, Any]]) -> np.ndarray:
         """Re-rank by the role and place the message names: a unit that holds in another
@@ -247,7 +270,8 @@ def _lexical_rows(vectorizer: HashingVectorizer, texts: List[str], idf: np.ndarr
     return sp.diags(1 / np.where(norms == 0, 1, norms)) @ weighted
 
 
-def build_index(bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVectorizer) -> Dict[str, Any]:
+def build_index(bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVectorizer,
+                reranker: MiniLM) -> Dict[str, Any]:
     units = [u for u in bank["units"] if u["questions"]]
     rows = [q for u in units for q in u["questions"]]
     starts = np.cumsum([0] + [len(u["questions"]) for u in units[:-1]]).astype(np.int64)
@@ -256,13 +280,14 @@ def build_index(bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVecto
     idf = (np.log((1 + len(rows)) / (1 + document_frequency)) + 1).astype(np.float32)
     return {"units": [{k: v for k, v in u.items() if k != "questions"} for u in units],
             "questions": rows, "starts": starts, "vectors": encoder.encode(rows),
+            "reranker": reranker.encode(rows),
             "lexical": _lexical_rows(vectorizer, rows, idf).tocsr(), "idf": idf,
             "tops": bank["tops"], "role_jurisdiction": bank["role_jurisdiction"]}
 
 
 def save_index(index: Dict[str, Any], directory: Path) -> None:
     np.savez(directory / INDEX_FILE, vectors=index["vectors"].astype(np.float16),
-             starts=index["starts"], idf=index["idf"])
+             reranker=index["reranker"].astype(np.float16), starts=index["starts"], idf=index["idf"])
     sp.save_npz(directory / LEXICAL_FILE, index["lexical"])
     meta = {k: index[k] for k in ("units", "questions", "tops", "role_jurisdiction")}
     (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
@@ -271,5 +296,6 @@ def save_index(index: Dict[str, Any], directory: Path) -> None:
 def load_index(directory: Path) -> Dict[str, Any]:
     arrays = np.load(directory / INDEX_FILE)
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    return {**meta, "vectors": arrays["vectors"].astype(np.float32), "starts": arrays["starts"],
+    return {**meta, "vectors": arrays["vectors"].astype(np.float32),
+            "reranker": arrays["reranker"].astype(np.float32), "starts": arrays["starts"],
             "idf": arrays["idf"], "lexical": sp.load_npz(directory / LEXICAL_FILE).tocsr()}
