@@ -31,8 +31,10 @@ ANSWER = 0.48
 # much above the threshold, is answered instead of starting the planner.
 PLAN_UNIT = "plan-my-route"
 PLAN_MARGIN = 0.1
-# "own probation" and "out of scope" win over a retrieved answer below this.
-DIALOGUE_ACT_OVER = 0.8
+# The classifier's "own probation order" and "off-topic" win over a retrieved answer scoring
+# less than this much above the threshold: it takes "I'm a nurse, would my experience count?" for
+# someone's own order, and a follow-up such as "how long would that take me?" for off-topic.
+DIALOGUE_ACT_MARGIN = {"own_probation": 0.15, "out_of_scope": 0.05}
 # Words that carry no question of their own in a follow-up ("and in London?").
 _FOLLOW_UP_WORDS = frozenset(
     "and what about how for in a an the one ones there then that those them of at with as is are "
@@ -95,6 +97,7 @@ class ActionAnswer(Action):
             answer = self._topic(adv, tracker, topic, about, details)
             return self._send(dispatcher, tracker, answer, None, about, events)
 
+        found = self._in_context(adv, tracker, found, units)
         score = found.get("score") or 0.0
         if self.decides_plan:
             best = units.get(found.get("unit"))
@@ -107,7 +110,7 @@ class ActionAnswer(Action):
         if follow is not None:
             answer = self._render(adv, tracker, follow, about, details)
             return self._send(dispatcher, tracker, answer, follow, about, events)
-        if intent in ("own_probation", "out_of_scope") and confidence >= 0.5 and score < DIALOGUE_ACT_OVER:
+        if intent in DIALOGUE_ACT_MARGIN and confidence >= 0.5 and score < ANSWER + DIALOGUE_ACT_MARGIN[intent]:
             dispatcher.utter_message(response=f"utter_{intent}")
             return events
         parts = [p for p in found.get("parts") or [] if p.get("unit") in units]
@@ -142,6 +145,36 @@ class ActionAnswer(Action):
                 # know it rather than answer for the topic's default role
                 return dataclasses.replace(about, role=None, other_role=None, unknown_role=named)
         return about
+
+    @staticmethod
+    def _in_context(adv: Advisor, tracker: Tracker, found: dict, units: dict) -> dict:
+        """"Do they carry guns?" after a question about federal officers: a message that names
+        no role or place is re-ranked for the role and place the conversation is about, so the
+        federal firearms fact beats the England and Wales default."""
+        if context.entities(tracker, "role") or context.entities(tracker, "jurisdiction"):
+            return found
+        role, place = tracker.get_slot("role"), tracker.get_slot("jurisdiction")
+        if not role and not place:
+            return found
+        role_view = adv.kb.find_role(role) if role else None
+        top = adv.kb.jurisdiction_chain(place)[-1] if place and adv.kb.find_jurisdiction(place) else None
+        if top is None and role_view is not None:
+            top = adv.kb.jurisdiction_chain(role_view.jurisdiction)[-1]
+        places = {top} if top else set()
+        roles = {role_view.id} if role_view else set()
+        misfit = bank.Misfit()
+        ranking = []
+        for entry in found.get("ranking", []):
+            unit = units.get(entry.get("unit"))
+            if unit is None or "fit" not in entry:
+                continue
+            where = adv.kb.jurisdiction_chain(unit.jurisdiction)[-1] if unit.jurisdiction else None
+            score = entry["score"] - entry["fit"] + misfit(where, unit.roles, unit.params, places, roles)
+            ranking.append({**entry, "score": round(score, 4)})
+        if not ranking:
+            return found
+        ranking.sort(key=lambda e: -e["score"])
+        return {**found, "unit": ranking[0]["unit"], "score": ranking[0]["score"], "ranking": ranking}
 
     @staticmethod
     def _follow_up(tracker: Tracker, units: dict, found: dict, about: context.Subject,

@@ -4,6 +4,7 @@ trained model is built from the same files."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.loader import FACTS_DIR, UnitSpec, validate
@@ -31,3 +32,31 @@ def title(unit: UnitSpec, role_name: str | None = None, place_name: str | None =
     text = text.replace("{place}", place_name or "England and Wales")
     text = text[0].upper() + text[1:]
     return text if text.rstrip().endswith("?") or unit.title else text.rstrip(".") + "?"
+
+
+# Who a question naming no role is about: people asking "what qualifications do I need?" mean
+# the probation officer or the trainee on the way to it, not a community payback supervisor.
+DEFAULT_ROLES = frozenset({"po", "pqip-trainee"})
+
+
+@dataclass(frozen=True)
+class Misfit:
+    """How much a unit's score drops when it does not fit the role and place asked about. The
+    retrieval component applies it with the message's own role and place; the answer action
+    applies it again with the conversation's, for a follow-up that names neither."""
+    place: float = 0.3           # a unit for another jurisdiction than the one asked about
+    default_place: float = 0.08  # a unit outside England and Wales when no place is known
+    role: float = 0.2            # a unit only about other roles than the one asked about
+
+    def __call__(self, where: str | None, unit_roles, params, places: set, roles: set) -> float:
+        """`where` is the unit's top-level jurisdiction; `places` the top-level jurisdictions
+        asked about (or those of the roles named); `roles` the roles named."""
+        drop = 0.0
+        if "place" not in params:
+            if places and where and where not in places:
+                drop += self.place
+            elif not places and where and where != "england-wales" and not roles:
+                drop += self.default_place
+        if unit_roles and "role" not in params and not (roles or DEFAULT_ROLES) & set(unit_roles):
+            drop += self.role
+        return -drop

@@ -32,11 +32,9 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from bot.components.encoder import Encoder, shared_encoder
 from bot.components.minilm import MiniLM, shared_minilm
+from knowledge.bank import Misfit
 
 RETRIEVAL = "retrieval"
-# Who a question naming no role is about: people asking "what qualifications do I need?" mean
-# the probation officer or the trainee on the way to it, not a community payback supervisor.
-DEFAULT_ROLES = frozenset({"po", "pqip-trainee"})
 # "what band is a PSO?......": a run of the same symbol says nothing and swamps both scores
 _REPEATS = re.compile(r"([^\w\s])\1+|\s{2,}")          # the message data key the answer action reads
 INDEX_FILE, META_FILE, LEXICAL_FILE = "index.npz", "units.json", "lexical.npz"
@@ -78,10 +76,7 @@ class AnswerRetriever(GraphComponent):
         return {
             "facts_dir": None,
             "meaning_weight": 0.55,     # the rest is the character n-gram score
-            "ranking_length": 5,
-            "place_penalty": 0.3,       # a unit for another jurisdiction than the one named
-            "default_place_penalty": 0.08,  # a unit outside England and Wales, no place named
-            "role_penalty": 0.2,        # a unit about other roles than the one named
+            "ranking_length": 10,
             "part_threshold": 0.5,      # each part of a two-question message must score this
             "rerank_top": 10,           # the first stage's best units that MiniLM re-ranks
             "rerank_weight": 0.45,      # MiniLM's share of the final score
@@ -106,6 +101,7 @@ class AnswerRetriever(GraphComponent):
         self._encoder = encoder
         self._reranker = reranker
         self._vectorizer = _lexical()
+        self._misfit = Misfit()
         self.index = index
 
     @property
@@ -149,9 +145,11 @@ class AnswerRetriever(GraphComponent):
 
     def retrieve(self, text: str, entities: List[Dict[str, Any]]) -> Dict[str, Any]:
         whole = self.rank(text, entities)
+        # `fit` is how much the role and place named moved each unit; the answer action swaps it
+        # for the conversation's when a follow-up names neither
         result = {"unit": whole[0][0], "score": round(whole[0][1], 4),
-                  "ranking": [{"unit": u, "score": round(s, 4)}
-                              for u, s in whole[: self._config["ranking_length"]]]}
+                  "ranking": [{"unit": u, "score": round(s, 4), "fit": round(f, 4)}
+                              for u, s, f in whole[: self._config["ranking_length"]]]}
         parts = self._parts(text, entities, whole[0])
         if parts:
             result["parts"] = parts
@@ -174,7 +172,7 @@ class AnswerRetriever(GraphComponent):
         for start, end in pieces[:3]:
             inside = [{**e, "start": e["start"] - start, "end": e["end"] - start} for e in entities
                       if isinstance(e.get("start"), int) and start <= e["start"] and e.get("end", 0) <= end]
-            unit, score = self.rank(text[start:end], inside)[0]
+            unit, score, _ = self.rank(text[start:end], inside)[0]
             if score >= self._config["part_threshold"] and all(unit != f["unit"] for f in found):
                 found.append({"unit": unit, "score": round(score, 4), "text": text[start:end].strip(),
                               "entities": inside})
@@ -203,32 +201,24 @@ class AnswerRetriever(GraphComponent):
                               for i in top])
         weight = self._config["rerank_weight"]
         final = ((1 - weight) * per_unit[top] + weight * closeness)
-        reranked = [(units[i]["id"], float(f)) for f, i in sorted(zip(final, top), key=lambda p: -p[0])]
-        rest = [(units[i]["id"], float((1 - weight) * per_unit[i])) for i in order[len(top):50]]
+        reranked = [(units[i]["id"], float(f), float(adjustments[i]))
+                    for f, i in sorted(zip(final, top), key=lambda p: -p[0])]
+        rest = [(units[i]["id"], float((1 - weight) * per_unit[i]), float(adjustments[i]))
+                for i in order[len(top):50]]
         return reranked + rest
 
     def _adjustments(self, entities: List[Dict[str, Any]]) -> np.ndarray:
         """Re-rank by the role and place the message names: a unit that holds in another
-        jurisdiction, or only for other roles, moves down."""
+        jurisdiction, or only for other roles, moves down (knowledge.bank.Misfit)."""
         index = self.index
         tops, role_top = index["tops"], index["role_jurisdiction"]
         places = {tops.get(e.get("value")) for e in entities if e.get("entity") == "jurisdiction"}
         places.discard(None)
         roles = {e.get("value") for e in entities if e.get("entity") == "role"}
-        asked = roles or DEFAULT_ROLES
         if not places:   # "federal probation officer" says where; so does "probation officer"
             places = {tops.get(role_top.get(r)) for r in roles} - {None}
-        out = np.zeros(len(index["units"]), dtype=np.float32)
-        for i, unit in enumerate(index["units"]):
-            where = tops.get(unit.get("jurisdiction"))
-            if "place" not in unit["params"]:
-                if places and where and where not in places:
-                    out[i] -= self._config["place_penalty"]
-                elif not places and where and where != "england-wales" and not roles:
-                    out[i] -= self._config["default_place_penalty"]
-            if unit["roles"] and not asked & set(unit["roles"]) and "role" not in unit["params"]:
-                out[i] -= self._config["role_penalty"]
-        return out
+        return np.array([self._misfit(tops.get(u.get("jurisdiction")), u["roles"], u["params"],
+                                      places, roles) for u in index["units"]], dtype=np.float32)
 
 
 # -- the index, apart from Rasa so that tools and tests can build it directly ---------------------
