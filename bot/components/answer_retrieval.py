@@ -40,8 +40,11 @@ _REPEATS = re.compile(r"([^\w\s])\1+|\s{2,}")          # the message data key th
 INDEX_FILE, META_FILE, LEXICAL_FILE = "index.npz", "units.json", "lexical.npz"
 MASKS = {"role": "role", "jurisdiction": "place"}
 _PLACEHOLDER = re.compile(r"{(role|place)}")
-# Where a message asks two things: after a question mark, or at "also"/"and also".
-_SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\s*[;,]?\s+(?:and also|also|plus)\s+(?=\w+\s+\w+)", re.I)
+# Where a message asks two things: after a question mark, at "also" or "plus", or at an "and"
+# that starts a second question ("what band is a PSO and what's the starting salary?").
+_SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\s*[;,]?\s+(?:and also|also|plus)\s+(?=\w+\s+\w+)|"
+                    r"\s*,?\s+and\s+(?=(?:what|what's|whats|how|do|does|did|is|are|can|could|would|"
+                    r"will|which|who|where|when|should|if so)\b)", re.I)
 
 
 def _lexical() -> HashingVectorizer:
@@ -168,10 +171,17 @@ class AnswerRetriever(GraphComponent):
             at = end
         if len(pieces) < 2:
             return []
-        found = []
+        found: List[Dict[str, Any]] = []
+        carried: Dict[str, List[Dict[str, Any]]] = {}
         for start, end in pieces[:3]:
             inside = [{**e, "start": e["start"] - start, "end": e["end"] - start} for e in entities
                       if isinstance(e.get("start"), int) and start <= e["start"] and e.get("end", 0) <= end]
+            for kind in MASKS:    # "what band is a PSO and what does it pay?": still the PSO
+                own = [e for e in inside if e.get("entity") == kind]
+                if own:
+                    carried[kind] = [{**e, "start": None, "end": None} for e in own]
+                else:
+                    inside += carried.get(kind, [])
             unit, score, _ = self.rank(text[start:end], inside)[0]
             if score >= self._config["part_threshold"] and all(unit != f["unit"] for f in found):
                 found.append({"unit": unit, "score": round(score, 4), "text": text[start:end].strip(),
