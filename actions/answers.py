@@ -138,7 +138,7 @@ class ActionAnswer(Action):
     # -- what the question is about --------------------------------------------------------------
     @staticmethod
     def _subject(adv: Advisor, tracker: Tracker, entities: list | None = None) -> context.Subject:
-        about = context.subject(tracker, adv.kb.names("role"), entities)
+        about = context.subject(tracker, entities)
         for named in (about.role, about.other_role):
             if named and adv.kb.find_role(named) is None:
                 # a button payload can carry any role id (a stale or hand-made one): say we don't

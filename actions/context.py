@@ -1,13 +1,17 @@
-"""Reading what a person means from the tracker: the role and place they are asking about, and
-what they have told us about themselves, carried across turns."""
+"""What a person means, as the NLU understood it: the role and place they are asking about and
+what they have told us about themselves (entities, with the role "held" for what they hold),
+carried across turns in the slots. Nothing here reads the message's text."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rasa_sdk import Tracker
 
 from knowledge.planner import Profile
+
+# How the NLU (bot/components/knowledge_entities.py) marks what a message says about the person.
+HELD = "held"
+UNKNOWN_ROLE = "unknown_role"
 
 QUESTION_INTENTS = (
     "ask_question", "ask_role", "ask_band", "ask_pay", "ask_entry", "ask_skip_pso", "ask_pqip", "ask_modules",
@@ -16,19 +20,6 @@ QUESTION_INTENTS = (
     "ask_skills", "ask_day_to_day", "ask_caseload", "ask_compare", "ask_application",
     "ask_history", "ask_apprenticeship", "ask_registration", "ask_welsh",
 )
-
-# "I'm a PSO", "I work as a trainee": the role a person holds, as opposed to one they ask about.
-_HOLDS_ROLE = re.compile(r"\b(?:i'?m|i am|im|i work as|working as|i'?ve been|been working as|"
-                         r"currently|i have been)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
-
-# A job title people ask about that we do not know: "what band is a nurse?", "how much does an
-# astronaut earn?". Only words that name jobs, so "a typical day" or "a degree" never trigger it.
-_JOB_WORD = (r"(?:officer|worker|manager|nurse|teacher|engineer|developer|doctor|lawyer|solicitor|"
-             r"barrister|judge|paramedic|firefighter|pilot|astronaut|accountant|chef|plumber|"
-             r"electrician|detective|constable|guard|warden|counsell?or|therapist|psychologist|"
-             r"clerk|administrator|assistant|analyst|designer|scientist|carer|driver|director)")
-_ASKED_JOB = re.compile(r"\b(?:an?|the|as an?|become an?)\s+((?:[a-z\-]+\s+){0,2}" + _JOB_WORD + r")s?\b", re.I)
-
 
 @dataclass(frozen=True)
 class Subject:
@@ -53,55 +44,29 @@ def entity_values(tracker: Tracker, kind: str) -> list:
 
 
 def held_role(tracker: Tracker) -> str | None:
-    """The role the person says they hold in this message, if any."""
-    text = tracker.latest_message.get("text") or ""
-    for entity in entities(tracker, "role"):
-        start = entity.get("start")
-        if start is not None and _HOLDS_ROLE.search(text[:start]):
-            return entity.get("value")
-    return None
-
-
-# "I have a degree", "with a criminology degree": a qualification the person holds, as opposed
-# to "do I need a degree?".
-_HOLDS_QUALIFICATION = re.compile(r"\b(?:i have|i've got|i've|ive got|i got|i hold|i did|i studied|"
-                                  r"i'm doing|i completed|i finished|finished|with|got)\s+(?:an?\s+|my\s+|a few\s+)?"
-                                  r"(?:\w+\s+){0,2}$", re.I)
+    """The role the person says they hold in this message ("I'm a PSO"), as the NLU marked it."""
+    held = [e.get("value") for e in entities(tracker, "role") if e.get("role") == HELD]
+    return held[0] if held else None
 
 
 def personal_details(tracker: Tracker) -> dict:
     """What this message says about the person (slot name -> value), whatever its intent."""
-    text = tracker.latest_message.get("text") or ""
     details = {}
     for kind, slot in (("age", "age"), ("months", "months_service")):
         values = entity_values(tracker, kind)
         if values:
             details[slot] = values[0]
     for kind in ("qualification", "subject"):
-        for entity in entities(tracker, kind):
-            start = entity.get("start")
-            if start is not None and _HOLDS_QUALIFICATION.search(text[:start]):
-                details[kind] = entity.get("value")
-                break
-    held = held_role(tracker)
-    if held:
-        details["current_role"] = held
+        held = [e.get("value") for e in entities(tracker, kind) if e.get("role") == HELD]
+        if held:
+            details[kind] = held[0]
+    role = held_role(tracker)
+    if role:
+        details["current_role"] = role
     return details
 
 
-def unknown_job(text: str, known_names: dict[str, str]) -> str | None:
-    from knowledge.names import normalise
-    for match in _ASKED_JOB.finditer(text or ""):
-        phrase = match.group(1)
-        words = normalise(phrase).split()
-        # "a probation officer" is known even when its first words were swallowed by the regex
-        if any(" ".join(words[i:]) in known_names for i in range(len(words))):
-            continue
-        return phrase.lower()
-    return None
-
-
-def subject(tracker: Tracker, known_roles: dict[str, str], part: list[dict] | None = None) -> Subject:
+def subject(tracker: Tracker, part: list[dict] | None = None) -> Subject:
     """The role(s) and place the question is about. A role named in this message takes its own
     jurisdiction unless a place is named too; otherwise both carry over from earlier turns.
     `part` holds the entities of one part of a message that asks two things."""
@@ -113,10 +78,10 @@ def subject(tracker: Tracker, known_roles: dict[str, str], part: list[dict] | No
         places = entity_values(tracker, "jurisdiction")
     if asked:
         return Subject(asked[0], asked[1] if len(asked) > 1 else None, places[0] if places else None)
-    text = tracker.latest_message.get("text") or ""
-    unknown = unknown_job(text, known_roles)
+    unknown = [e.get("value") for e in (part if part is not None else entities(tracker, UNKNOWN_ROLE))
+               if e.get("entity") == UNKNOWN_ROLE]
     if unknown:
-        return Subject(None, None, places[0] if places else None, unknown_role=unknown)
+        return Subject(None, None, places[0] if places else None, unknown_role=unknown[0])
     return Subject(tracker.get_slot("role"), None,
                    places[0] if places else tracker.get_slot("jurisdiction"))
 

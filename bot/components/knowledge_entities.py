@@ -45,6 +45,26 @@ _YEARS_SERVICE = re.compile(r"\b(?:for|been|after|with)\s+(?:about\s+|over\s+|ne
                             + r"\s*(?:years?|yrs?)\b(?!\s*old)", re.I)
 
 
+# What the message says about the person, as Rasa entity roles: "I'm a PSO" holds the role
+# ("held"), "what band is a PSO?" asks about it; "I have a degree" holds the qualification,
+# "do I need a degree?" asks about it. Read here, once, so that actions never re-read the text.
+_HOLDS_ROLE = re.compile(r"\b(?:i'?m|i am|im|i work as|working as|i'?ve been|been working as|"
+                         r"currently|i have been)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
+_HOLDS_QUALIFICATION = re.compile(r"\b(?:i have|i've got|i've|ive got|i got|i hold|i did|i studied|"
+                                  r"i'm doing|i completed|i finished|finished|with|got)\s+"
+                                  r"(?:an?\s+|my\s+|a few\s+)?(?:\w+\s+){0,2}$", re.I)
+# A job title asked about that the knowledge base does not know ("what band is a nurse?"): only
+# words that name jobs, so "a typical day" or "a degree" never count.
+_JOB_WORD = (r"(?:officer|worker|manager|nurse|teacher|engineer|developer|doctor|lawyer|solicitor|"
+             r"barrister|judge|paramedic|firefighter|pilot|astronaut|accountant|chef|plumber|"
+             r"electrician|detective|constable|guard|warden|counsell?or|therapist|psychologist|"
+             r"clerk|administrator|assistant|analyst|designer|scientist|carer|driver|director)")
+_ASKED_JOB = re.compile(r"\b(?:an?|the|as an?|become an?)\s+((?:[a-z\-]+\s+){0,2}" + _JOB_WORD + r")s?\b",
+                        re.I)
+HELD = "held"
+UNKNOWN_ROLE = "unknown_role"
+
+
 def _number(text: str) -> int:
     return int(text) if text.isdigit() else _NUMBER_WORDS[text.lower()]
 
@@ -108,8 +128,30 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         return training_data    # training examples keep their own annotations
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
-        entities = self._names(text) + self._numbers(text)
+        names = self._names(text)
+        for entity in names:
+            before = text[:entity["start"]]
+            if (entity["entity"] == "role" and _HOLDS_ROLE.search(before)) or (
+                    entity["entity"] in ("qualification", "subject") and _HOLDS_QUALIFICATION.search(before)):
+                entity["role"] = HELD
+        entities = names + self._numbers(text) + self._unknown_job(text, names)
         return sorted(entities, key=lambda e: e["start"])
+
+    def _unknown_job(self, text: str, names: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """A job title outside the knowledge base, so the answer can say it does not know it
+        rather than answer for another role."""
+        known = {(p["pattern"]) for p in self.patterns if p["label"] == "role"}
+        taken = [range(e["start"], e["end"]) for e in names if e["entity"] == "role"]
+        for match in _ASKED_JOB.finditer(text):
+            if any(t.start < match.end(1) and match.start(1) < t.stop for t in taken):
+                continue
+            words = normalise_with_offsets(match.group(1))[0].split()
+            # "a probation officer" is known even when the pattern swallowed words before it
+            if any(" ".join(words[i:]) in known for i in range(len(words))):
+                continue
+            return [{"entity": UNKNOWN_ROLE, "start": match.start(1), "end": match.end(1),
+                     "value": match.group(1).lower(), "text": match.group(1), "confidence_entity": 1.0}]
+        return []
 
     def _names(self, text: str) -> List[Dict[str, Any]]:
         if self._nlp is None or not text:

@@ -111,3 +111,27 @@ def test_editing_a_salary_does_not_retrain_it(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace("26475", "27000"), encoding="utf-8")
     assert KnowledgeEntityExtractor.fingerprint_addon({"facts_dir": str(facts)}) == \
         KnowledgeEntityExtractor.fingerprint_addon({"facts_dir": str(FACTS_DIR)})
+
+
+def _marked(component, text):
+    message = Message(data={"text": text})
+    component.process([message])
+    return [(e["entity"], e["value"], e.get("role")) for e in message.get("entities", [])]
+
+
+def test_a_role_the_person_holds_is_marked_and_one_asked_about_is_not(component):
+    found = _marked(component, "I'm a PSO, how do I become a probation officer?")
+    assert ("role", "pso", "held") in found and ("role", "po", None) in found
+    assert ("role", "pso", None) in _marked(component, "what band is a PSO?")
+
+
+def test_a_qualification_the_person_has_is_marked_and_one_asked_about_is_not(component):
+    assert [r for e, _, r in _marked(component, "I've got a degree in criminology")
+            if e in ("qualification", "subject")] == ["held", "held"]
+    assert [r for e, _, r in _marked(component, "do I need a degree?") if e == "qualification"] == [None]
+
+
+def test_a_job_outside_the_knowledge_base_is_named_as_unknown(component):
+    assert ("unknown_role", "astronaut", None) in _marked(component, "what band is an astronaut?")
+    found = _marked(component, "what band is a probation officer?")
+    assert not [e for e in found if e[0] == "unknown_role"]
