@@ -14,7 +14,7 @@ from actions import context
 from actions.knowledge_access import advisor
 from actions.render import send
 from knowledge import bank
-from knowledge.advice import INTENT_TOPICS, ROLE_TOPICS, Advisor
+from knowledge.advice import ROLE_TOPICS, Advisor
 from knowledge.answer import Answer, Suggestion
 from knowledge.loader import UnitSpec
 from knowledge.queries import KnowledgeUnavailable
@@ -89,13 +89,9 @@ class ActionAnswer(Action):
                 return self._send(dispatcher, tracker, answer, None, about, events)
         if found is None and self.decides_plan:      # the "Plan my route" button
             return events + [SlotSet("wants_plan", True)]
-        if found is None:                            # a typed "/ask_band{...}" payload
-            topic = INTENT_TOPICS.get(intent)
-            if topic is None:
-                return self._send(dispatcher, tracker, self._abstain(adv, tracker, [], about),
-                                  None, about, events)
-            answer = self._topic(adv, tracker, topic, about, details)
-            return self._send(dispatcher, tracker, answer, None, about, events)
+        if found is None:                            # a typed "/ask_question" naming no unit
+            return self._send(dispatcher, tracker, self._abstain(adv, tracker, [], about),
+                              None, about, events)
 
         found = self._in_context(adv, tracker, found, units)
         score = found.get("score") or 0.0
@@ -291,10 +287,8 @@ class ActionPlanOrAnswer(ActionAnswer):
 
 
 def _unit_suggestion(unit: UnitSpec, role: str | None, role_name: str | None) -> Suggestion:
-    entities = {"unit": unit.id}
-    if "role" in unit.params and role:
-        entities["role"] = role
-    return Suggestion.ask(bank.title(unit, role_name), "ask_question", **entities)
+    return Suggestion.unit(bank.title(unit, role_name), unit.id,
+                           role=role if "role" in unit.params else None)
 
 
 def _joined(answers: list[Answer]) -> Answer:

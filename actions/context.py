@@ -13,13 +13,7 @@ from knowledge.planner import Profile
 HELD = "held"
 UNKNOWN_ROLE = "unknown_role"
 
-QUESTION_INTENTS = (
-    "ask_question", "ask_role", "ask_band", "ask_pay", "ask_entry", "ask_skip_pso", "ask_pqip", "ask_modules",
-    "ask_time_to_qualify", "ask_age", "ask_criminal_record", "ask_checks", "ask_driving",
-    "ask_region", "ask_outlook", "ask_parole_vs_probation", "ask_progression", "ask_related",
-    "ask_skills", "ask_day_to_day", "ask_caseload", "ask_compare", "ask_application",
-    "ask_history", "ask_apprenticeship", "ask_registration", "ask_welsh",
-)
+QUESTION_INTENTS = ("ask_question",)
 
 @dataclass(frozen=True)
 class Subject:

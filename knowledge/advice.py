@@ -10,20 +10,6 @@ from knowledge.answer import Answer, Suggestion
 from knowledge.planner import Plan, Planner, Profile
 from knowledge.queries import FactView, KnowledgeBase, RoleView
 
-# Which topic each question intent asks about.
-INTENT_TOPICS = {
-    "ask_role": "overview", "ask_band": "band", "ask_pay": "pay", "ask_entry": "entry",
-    "ask_skip_pso": "skip_pso", "ask_pqip": "pqip", "ask_modules": "modules",
-    "ask_time_to_qualify": "time_to_qualify", "ask_age": "age",
-    "ask_criminal_record": "criminal_record", "ask_checks": "checks",
-    "ask_driving": "driving_licence", "ask_region": "region", "ask_outlook": "outlook",
-    "ask_parole_vs_probation": "parole_vs_probation", "ask_progression": "progression",
-    "ask_related": "related", "ask_skills": "skills", "ask_day_to_day": "day_to_day",
-    "ask_caseload": "caseload", "ask_compare": "compare", "ask_application": "application",
-    "ask_history": "history", "ask_apprenticeship": "apprenticeship",
-    "ask_registration": "registration", "ask_welsh": "welsh",
-}
-
 # Topics about a particular role, and the role assumed when none has been mentioned.
 ROLE_TOPICS = {"overview": "po", "band": "pso", "pay": "po", "entry": "po", "route": "po",
                "progression": "pso",
@@ -171,8 +157,8 @@ class Advisor:
 
     def _menu(self) -> list[Suggestion]:
         return [Suggestion.ask("How do I become a probation officer?", "plan_route"),
-                Suggestion.ask("What band is a PSO?", "ask_band", role="pso"),
-                Suggestion.ask("How much do probation officers earn?", "ask_pay", role="po")]
+                Suggestion.unit("What band is a PSO?", "role-band", role="pso"),
+                Suggestion.unit("How much do probation officers earn?", "role-pay", role="po")]
 
     @staticmethod
     def short(role: RoleView) -> str:
@@ -183,11 +169,11 @@ class Advisor:
     def _role_suggestions(self, role: RoleView, skip: str) -> list[Suggestion]:
         short = self.short(role)
         options = [
-            ("band", Suggestion.ask(f"What band is a {short}?", "ask_band", role=role.id)),
-            ("pay", Suggestion.ask(f"How much does a {short} earn?", "ask_pay", role=role.id)),
-            ("overview", Suggestion.ask(f"What does a {short} do?", "ask_role", role=role.id)),
-            ("entry", Suggestion.ask(f"What do I need to become a {short}?", "ask_entry", role=role.id)),
-            ("progression", Suggestion.ask(f"What comes after {short}?", "ask_progression", role=role.id)),
+            ("band", Suggestion.unit(f"What band is a {short}?", "role-band", role=role.id)),
+            ("pay", Suggestion.unit(f"How much does a {short} earn?", "role-pay", role=role.id)),
+            ("overview", Suggestion.unit(f"What does a {short} do?", "role-overview", role=role.id)),
+            ("entry", Suggestion.unit(f"What do I need to become a {short}?", "role-entry", role=role.id)),
+            ("progression", Suggestion.unit(f"What comes after {short}?", "role-progression", role=role.id)),
         ]
         return [s for topic, s in options if topic != skip]
 
@@ -278,9 +264,9 @@ class Advisor:
         if answer.kind == "answer" and role.jurisdiction == "england-wales":
             self._older(answer, "entry", role)
         return answer.suggest(
-            Suggestion.ask("Do I have to be a PSO first?", "ask_skip_pso"),
+            Suggestion.unit("Do I have to be a PSO first?", "skip-pso"),
             Suggestion.ask("Plan my route", "plan_route", role=role.id),
-            Suggestion.ask("What checks are there?", "ask_checks"),
+            Suggestion.unit("What checks are there?", "checks-vetting"),
             Suggestion.ask("What about in Scotland?", "what_about", jurisdiction="scotland")
             if self._top(role.jurisdiction) != "scotland" else
             Suggestion.ask("What about in England and Wales?", "what_about", jurisdiction="england-wales"))
@@ -298,9 +284,9 @@ class Advisor:
         answer = Answer(" ".join(filter(None, [text] + [f.text for f in facts]))).cite(*facts)
         if not facts:
             answer.cite(self.kb.role_fact(role.id, "overview"))
-        return answer.suggest(*[Suggestion.ask(f"What does a {r.abbreviation or r.name} do?", "ask_role",
+        return answer.suggest(*[Suggestion.unit(f"What does a {r.abbreviation or r.name} do?", "role-overview",
                                                role=r.id) for r in nexts[:2]],
-                              Suggestion.ask("Related careers", "ask_related", role=role.id))
+                              Suggestion.unit("Related careers", "related-careers", role=role.id))
 
     def _related(self, role: RoleView, jurisdiction, other) -> Answer:
         related = self.kb.related(role.id)
@@ -314,7 +300,7 @@ class Advisor:
         answer = Answer(" ".join(filter(None, [text] + [f.text for f in facts]))).cite(*facts)
         if not facts:
             answer.cite(self.kb.role_fact(role.id, "overview"))
-        return answer.suggest(*[Suggestion.ask(f"What does a {r.name} do?", "ask_role", role=r.id)
+        return answer.suggest(*[Suggestion.unit(f"What does a {r.name} do?", "role-overview", role=r.id)
                                 for r in related[:3]])
 
     def _compare(self, role: RoleView, jurisdiction, other) -> Answer:
@@ -338,11 +324,9 @@ class Advisor:
         if not sentences:
             return self.unknown(f"a comparison of {role.name} and {other.name}", role.jurisdiction, "compare")
         answer = Answer(" ".join(sentences)).cite(*cited)
-        return answer.suggest(Suggestion.ask(f"How much does a {role.abbreviation or role.name} earn?",
-                                             "ask_pay", role=role.id),
-                              Suggestion.ask(f"How much does a {other.abbreviation or other.name} earn?",
-                                             "ask_pay", role=other.id),
-                              Suggestion.ask("Do I have to be a PSO first?", "ask_skip_pso"))
+        return answer.suggest(Suggestion.unit(f"How much does a {role.abbreviation or role.name} earn?", "role-pay", role=role.id),
+                              Suggestion.unit(f"How much does a {other.abbreviation or other.name} earn?", "role-pay", role=other.id),
+                              Suggestion.unit("Do I have to be a PSO first?", "skip-pso"))
 
     # -- routes and training -----------------------------------------------------------------------
     def _skip_pso(self, role, jurisdiction, other) -> Answer:
@@ -352,8 +336,8 @@ class Advisor:
         answer = Answer(" ".join(f.text for f in facts)).cite(*facts)
         self._older(answer, "skip_pso")
         return answer.suggest(Suggestion.ask("Plan my route", "plan_route"),
-                              Suggestion.ask("How long is PQiP?", "ask_pqip"),
-                              Suggestion.ask("What do I need to apply?", "ask_entry", role="po"))
+                              Suggestion.unit("How long is PQiP?", "pqip-overview"),
+                              Suggestion.unit("What do I need to apply?", "role-entry", role="po"))
 
     def _pqip(self, role, jurisdiction, other) -> Answer:
         routes = [self.kb.route(r) for r in ("pqip-15", "pqip-21", "pqip-27")]
@@ -367,15 +351,15 @@ class Advisor:
             answer.text += f" {structure[0].text}"
             answer.cite(structure[0])
         return answer.suggest(Suggestion.ask("Which route suits me?", "plan_route"),
-                              Suggestion.ask("What are the knowledge modules?", "ask_modules"),
-                              Suggestion.ask("How much do trainees earn?", "ask_pay", role="pqip-trainee"))
+                              Suggestion.unit("What are the knowledge modules?", "knowledge-modules"),
+                              Suggestion.unit("How much do trainees earn?", "role-pay", role="pqip-trainee"))
 
     def _modules(self, role, jurisdiction, other) -> Answer:
         facts = self._facts("modules", None, "england-wales", limit=1)
         facts = [f for f in self.kb.facts("modules") if f.id == "pqip-modules"] or facts
         return self._from_facts(facts, "modules", "the list of knowledge modules", jurisdiction).suggest(
             Suggestion.ask("Does my degree cover them?", "plan_route"),
-            Suggestion.ask("How long is PQiP?", "ask_pqip"))
+            Suggestion.unit("How long is PQiP?", "pqip-overview"))
 
     def _time_to_qualify(self, role, jurisdiction, other) -> Answer:
         top = self._top(jurisdiction)
@@ -399,18 +383,18 @@ class Advisor:
             answer.cite(part_time[0])
         self._older(answer, "length")
         return answer.suggest(Suggestion.ask("Which route suits me?", "plan_route"),
-                              Suggestion.ask("Do I have to be a PSO first?", "ask_skip_pso"))
+                              Suggestion.unit("Do I have to be a PSO first?", "skip-pso"))
 
     def _apprenticeship(self, role, jurisdiction, other) -> Answer:
         return self._from_facts(self._facts("apprenticeship", None, "england-wales", limit=2),
                                 "apprenticeship", "details of the apprenticeship", jurisdiction
-                                ).suggest(Suggestion.ask("What does a PSO do?", "ask_role", role="pso"),
+                                ).suggest(Suggestion.unit("What does a PSO do?", "role-overview", role="pso"),
                                           Suggestion.ask("Plan my route", "plan_route"))
 
     def _application(self, role, jurisdiction, other) -> Answer:
         facts = self._facts(("application_process", "assessment"), None, jurisdiction or "england-wales")
         return self._from_facts(facts, "application", "details of the application process",
-                                jurisdiction).suggest(Suggestion.ask("What checks are there?", "ask_checks"),
+                                jurisdiction).suggest(Suggestion.unit("What checks are there?", "checks-vetting"),
                                                       Suggestion.ask("Am I eligible?", "plan_route"))
 
     def _history(self, role, jurisdiction, other) -> Answer:
@@ -423,8 +407,8 @@ class Advisor:
         text = ("Older routes into probation have been replaced: " + "; ".join(names) + ". "
                 f"Today the route to probation officer is PQiP ({current.name}).")
         answer = Answer(text).cite(*[r.summary for r in old_routes[:3]], current.summary)
-        return answer.suggest(Suggestion.ask("How long is PQiP?", "ask_pqip"),
-                              Suggestion.ask("What is the minimum age?", "ask_age"))
+        return answer.suggest(Suggestion.unit("How long is PQiP?", "pqip-overview"),
+                              Suggestion.unit("What is the minimum age?", "age-rules"))
 
     # -- checks --------------------------------------------------------------------------------------
     def _age(self, role, jurisdiction, other) -> Answer:
@@ -435,15 +419,15 @@ class Advisor:
         answer = self._from_facts(facts, "age", "age rules there", jurisdiction)
         if top == "england-wales":
             self._older(answer, "minimum_age")
-        return answer.suggest(Suggestion.ask("What about the US federal age limit?", "ask_age",
+        return answer.suggest(Suggestion.unit("What about the US federal age limit?", "age-rules",
                                              jurisdiction="us-federal") if top != "us" else None,
-                              Suggestion.ask("What other checks are there?", "ask_checks"),
+                              Suggestion.unit("What other checks are there?", "checks-vetting"),
                               Suggestion.ask("Plan my route", "plan_route"))
 
     def _criminal_record(self, role, jurisdiction, other) -> Answer:
         facts = self._facts("criminal_record", None, jurisdiction or "england-wales", limit=1)
         return self._from_facts(facts, "criminal_record", "rules on criminal records there",
-                                jurisdiction).suggest(Suggestion.ask("What other checks are there?", "ask_checks"))
+                                jurisdiction).suggest(Suggestion.unit("What other checks are there?", "checks-vetting"))
 
     def _checks(self, role, jurisdiction, other) -> Answer:
         top = self._top(jurisdiction)
@@ -456,15 +440,15 @@ class Advisor:
         answer = self._from_facts(facts[:3], "checks", "details of the checks there", jurisdiction)
         if top == "england-wales" and answer.kind == "answer":
             self._older(answer, "dbs")
-        return answer.suggest(Suggestion.ask("Can I apply with a criminal record?", "ask_criminal_record"),
-                              Suggestion.ask("What is the minimum age?", "ask_age"),
-                              Suggestion.ask("Do I need a driving licence?", "ask_driving"))
+        return answer.suggest(Suggestion.unit("Can I apply with a criminal record?", "criminal-record"),
+                              Suggestion.unit("What is the minimum age?", "age-rules"),
+                              Suggestion.unit("Do I need a driving licence?", "driving-licence"))
 
     def _driving_licence(self, role, jurisdiction, other) -> Answer:
         facts = self._facts("driving_licence", None, jurisdiction or "england-wales", limit=1)
         return self._from_facts(facts, "driving_licence", "a rule on driving licences there", jurisdiction
-                                ).suggest(Suggestion.ask("What other checks are there?", "ask_checks"),
-                                          Suggestion.ask("What does a PO do day to day?", "ask_day_to_day", role="po"))
+                                ).suggest(Suggestion.unit("What other checks are there?", "checks-vetting"),
+                                          Suggestion.unit("What does a PO do day to day?", "role-day-to-day", role="po"))
 
     def _registration(self, role, jurisdiction, other) -> Answer:
         facts = self._facts("registration", None, jurisdiction or "england-wales", limit=1)
@@ -482,7 +466,7 @@ class Advisor:
             text = ("The rules differ across the UK and in the US. "
                     + " ".join(f.text for f in facts[1:4]))
             return Answer(text).cite(*facts[1:4]).suggest(
-                *[Suggestion.ask(f"Tell me about {self.kb.jurisdiction_name(j)}", "ask_region", jurisdiction=j)
+                *[Suggestion.unit(f"Tell me about {self.kb.jurisdiction_name(j)}", "place-overview", jurisdiction=j)
                   for j in TOP_LEVEL if j in differences])
         facts = [f for f in self.kb.facts("organisation", jurisdiction=jurisdiction)
                  if f.jurisdiction == jurisdiction][:1]
@@ -493,8 +477,8 @@ class Advisor:
         answer = self._from_facts(facts, "region", f"details for {self.kb.jurisdiction_name(jurisdiction)}",
                                   jurisdiction)
         return answer.suggest(Suggestion.ask("How do I qualify there?", "plan_route", jurisdiction=jurisdiction),
-                              Suggestion.ask("What is the pay there?", "ask_pay", jurisdiction=jurisdiction),
-                              Suggestion.ask("What about England and Wales?", "ask_region",
+                              Suggestion.unit("What is the pay there?", "role-pay", jurisdiction=jurisdiction),
+                              Suggestion.unit("What about England and Wales?", "place-overview",
                                              jurisdiction="england-wales") if self._top(jurisdiction) != "england-wales" else None)
 
     def _outlook(self, role, jurisdiction, other) -> Answer:
@@ -502,15 +486,15 @@ class Advisor:
         topics = ("outlook", "employment") if top == "us" else ("staffing", "outlook")
         facts = [f for f in self.kb.facts(topics, jurisdiction=top) if f.jurisdiction == top][:1]
         return self._from_facts(facts, "outlook", "job-outlook figures there", top).suggest(
-            Suggestion.ask("What about in the US?", "ask_outlook", jurisdiction="us") if top != "us" else
-            Suggestion.ask("What about in England and Wales?", "ask_outlook", jurisdiction="england-wales"))
+            Suggestion.unit("What about in the US?", "job-outlook", jurisdiction="us") if top != "us" else
+            Suggestion.unit("What about in England and Wales?", "job-outlook", jurisdiction="england-wales"))
 
     def _parole_vs_probation(self, role, jurisdiction, other) -> Answer:
         facts = [f for f in self.kb.facts("parole_vs_probation")]
         top = self._top(jurisdiction)
         facts.sort(key=lambda f: f.jurisdiction != (top if jurisdiction else "us"))
         return self._from_facts(facts[:2], "parole_vs_probation", "that distinction", jurisdiction).suggest(
-            Suggestion.ask("What do US probation officers earn?", "ask_pay", role="us-probation-officer"))
+            Suggestion.unit("What do US probation officers earn?", "role-pay", role="us-probation-officer"))
 
     # -- the route plan --------------------------------------------------------------------------------
     QUESTIONS = {
@@ -555,7 +539,7 @@ class Advisor:
         answer.cite(*plan.facts)
         if route is not None:
             answer.cite(route.summary)
-        return answer.suggest(Suggestion.ask("How much do trainees earn?", "ask_pay", role="pqip-trainee")
+        return answer.suggest(Suggestion.unit("How much do trainees earn?", "role-pay", role="pqip-trainee")
                               if self._top(plan.jurisdiction) == "england-wales" else None,
-                              Suggestion.ask("What checks are there?", "ask_checks", jurisdiction=plan.jurisdiction),
-                              Suggestion.ask("How do I apply?", "ask_application"))
+                              Suggestion.unit("What checks are there?", "checks-vetting", jurisdiction=plan.jurisdiction),
+                              Suggestion.unit("How do I apply?", "apply-how"))

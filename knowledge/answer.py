@@ -38,9 +38,16 @@ class Suggestion:
 
     @classmethod
     def ask(cls, title: str, intent: str, **entities) -> "Suggestion":
-        """A suggestion that, pressed, sends the intent with its entities (Rasa's "/intent{...}")."""
+        """A suggestion that, pressed, sends a dialogue act with its entities (Rasa's
+        "/intent{...}"), such as "/plan_route"."""
         found = {k: v for k, v in entities.items() if v is not None}
         return cls(title, f"/{intent}" + (json.dumps(found) if found else ""))
+
+    @classmethod
+    def unit(cls, title: str, unit: str, **entities) -> "Suggestion":
+        """A suggestion that, pressed, asks for one unit of the question bank, for the role and
+        place given."""
+        return cls.ask(title, "ask_question", unit=unit, **entities)
 
 
 @dataclass

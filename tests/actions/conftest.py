@@ -34,14 +34,27 @@ def extractor():
     return KnowledgeEntityExtractor({}, None, None, knowledge_names())
 
 
+@pytest.fixture(scope="session")
+def retriever():
+    """The NLU's answer retrieval, indexed from the fact files as training does."""
+    from bot.components.answer_retrieval import AnswerRetriever, _bank, _lexical, build_index
+    from bot.components.encoder import shared_encoder
+    from bot.components.minilm import shared_minilm
+    index = build_index(_bank({}), shared_encoder(), _lexical(), shared_minilm())
+    return AnswerRetriever({}, None, None, index)  # type: ignore[arg-type]
+
+
 @pytest.fixture
-def say(extractor):
+def say(extractor, retriever):
     """Build the tracker Rasa would hand an action after the person says `text`."""
     def build(text: str, intent: str, slots: dict | None = None, confidence: float = 0.95,
               ranking: list | None = None, active_loop: str | None = None,
               entities: list | None = None, retrieval: dict | None = None) -> Tracker:
-        # a button payload carries its entities; typed text has them extracted
-        entities = extractor.extract(text) if entities is None else entities
+        # a button payload carries its entities and skips the NLU; typed text is understood
+        typed = entities is None
+        entities = extractor.extract(text) if typed else entities
+        if typed and retrieval is None and not text.startswith("/"):
+            retrieval = retriever.retrieve(text, entities)
         values = {s: None for s in SLOTS}
         values.update(slots or {})
         message = {"text": text, "intent": {"name": intent, "confidence": confidence},

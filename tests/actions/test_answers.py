@@ -6,7 +6,7 @@ from tests.actions.conftest import run
 
 
 def test_what_band_is_a_pso(say):
-    messages, slots = run(ActionAnswer(), say("what band is a PSO?", "ask_band"))
+    messages, slots = run(ActionAnswer(), say("what band is a PSO?", "ask_question"))
     text = messages[0]["text"]
     assert text.startswith("A probation services officer (PSO) is Band 3.")
     assert "\nSource: " in text and "2023" in text
@@ -17,30 +17,30 @@ def test_what_band_is_a_pso(say):
 
 
 def test_the_role_carries_over_to_a_follow_up(say):
-    messages, slots = run(ActionAnswer(), say("and how much do they earn?", "ask_pay",
+    messages, slots = run(ActionAnswer(), say("and how much do they earn?", "ask_question",
                                               {"role": "pso", "topic": "band"}))
     assert "PSO" in messages[0]["text"] and "£" in messages[0]["text"]
     assert slots["role"] == "pso" and slots["topic"] == "pay"
 
 
-def test_what_about_scotland_reuses_the_topic(say):
-    first, slots = run(ActionAnswer(), say("what qualifications do I need?", "ask_entry"))
-    assert slots["topic"] == "entry"
-    messages, slots = run(ActionAnswer(), say("what about in Scotland?", "what_about",
-                                              {"topic": "entry", "role": slots["role"]}))
+def test_what_about_scotland_asks_the_same_question_there(say):
+    first, slots = run(ActionAnswer(), say("what do I need to become a probation officer?",
+                                           "ask_question"))
+    assert slots["unit"] == "role-entry"
+    messages, slots = run(ActionAnswer(), say("what about in Scotland?", "what_about", slots))
     text = messages[0]["text"].lower()
     assert "social work" in text and "sssc" in text
     assert slots["jurisdiction"] == "scotland"
 
 
 def test_a_named_role_is_not_dragged_into_an_earlier_place(say):
-    messages, _ = run(ActionAnswer(), say("what band is a PO?", "ask_band",
+    messages, _ = run(ActionAnswer(), say("what band is a PO?", "ask_question",
                                           {"jurisdiction": "scotland", "topic": "entry"}))
     assert "Band 4" in messages[0]["text"]
 
 
 def test_skip_the_pso_stage_with_a_criminology_degree(say):
-    tracker = say("can I skip the PSO stage with a criminology degree?", "ask_skip_pso",
+    tracker = say("can I skip the PSO stage with a criminology degree?", "ask_question",
                   {"qualification": "bachelors-degree", "subject": "criminology"})
     messages, _ = run(ActionAnswer(), tracker)
     text = messages[0]["text"]
@@ -51,19 +51,19 @@ def test_skip_the_pso_stage_with_a_criminology_degree(say):
 
 
 def test_skip_the_pso_stage_without_background_gives_the_general_rule(say):
-    messages, _ = run(ActionAnswer(), say("do I have to be a PSO first?", "ask_skip_pso"))
+    messages, _ = run(ActionAnswer(), say("do I have to be a PSO first?", "ask_question"))
     assert messages[0]["text"].startswith("You don't have to work as a PSO first")
 
 
 def test_an_unknown_role_is_not_answered_with_a_guess(say):
-    messages, slots = run(ActionAnswer(), say("what band is an astronaut?", "ask_band", {"role": "pso"}))
+    messages, slots = run(ActionAnswer(), say("what band is an astronaut?", "ask_question", {"role": "pso"}))
     assert "I don't know about the role \"astronaut\"" in messages[0]["text"]
     assert "Band" not in messages[0]["text"]
 
 
 def test_an_unknown_role_in_a_button_payload_is_not_answered_as_another_role(say):
     # Rasa fills the role slot from the payload's entity before the action runs
-    messages, slots = run(ActionAnswer(), say('/ask_band{"role": "astronaut"}', "ask_band",
+    messages, slots = run(ActionAnswer(), say('/ask_band{"role": "astronaut"}', "ask_question",
                                               {"role": "astronaut"},
                                               entities=[{"entity": "role", "value": "astronaut"}]))
     assert "I don't know about the role \"astronaut\"" in messages[0]["text"]
@@ -72,26 +72,26 @@ def test_an_unknown_role_in_a_button_payload_is_not_answered_as_another_role(say
 
 
 def test_an_unknown_second_role_is_not_compared(say):
-    messages, _ = run(ActionAnswer(), say('/ask_compare{"role": "pso"}', "ask_compare",
+    messages, _ = run(ActionAnswer(), say('/ask_compare{"role": "pso"}', "ask_question",
                                           entities=[{"entity": "role", "value": "pso"},
                                                     {"entity": "role", "value": "astronaut"}]))
     assert "I don't know about the role \"astronaut\"" in messages[0]["text"]
 
 
 def test_a_missing_fact_gets_i_dont_have_that_and_where_to_look(say):
-    messages, _ = run(ActionAnswer(), say("what band is a justice social worker?", "ask_band"))
+    messages, _ = run(ActionAnswer(), say("what band is a justice social worker?", "ask_question"))
     text = messages[0]["text"]
     assert "I don't have" in text and "won't guess" in text
 
 
 def test_superseded_guidance_is_flagged_on_age(say):
-    messages, _ = run(ActionAnswer(), say("what's the minimum age?", "ask_age"))
+    messages, _ = run(ActionAnswer(), say("what's the minimum age?", "ask_question"))
     text = messages[0]["text"]
     assert "18" in text and "20" in text and "out of date" in text.lower()
 
 
 def test_compare_two_roles(say):
-    messages, _ = run(ActionAnswer(), say("what's the difference between a PSO and a PO?", "ask_compare"))
+    messages, _ = run(ActionAnswer(), say("what's the difference between a PSO and a PO?", "ask_question"))
     assert "Band 3" in messages[0]["text"] and "Band 4" in messages[0]["text"]
 
 
@@ -101,7 +101,7 @@ def _found(unit: str, score: float, *others: str) -> dict:
 
 
 def test_a_specific_question_gets_its_specific_fact(say):
-    tracker = say("do probation officers do home visits", "ask_day_to_day",
+    tracker = say("do probation officers do home visits", "ask_question",
                   retrieval=_found("home-visits", ANSWER + 0.2, "pqip-paid-as-pso"))
     messages, slots = run(ActionAnswer(), tracker)
     text = messages[0]["text"]
@@ -110,7 +110,7 @@ def test_a_specific_question_gets_its_specific_fact(say):
 
 
 def test_below_the_threshold_the_bot_says_so_and_offers_the_nearest(say):
-    tracker = say("what is the pass mark for the written exercise", "ask_application",
+    tracker = say("what is the pass mark for the written exercise", "ask_question",
                   retrieval=_found("pqip-paid-as-pso", ANSWER - 0.1, "min-age", "home-visits"))
     messages, slots = run(ActionAnswer(), tracker)
     assert "I don't have an answer to that" in messages[0]["text"]
@@ -150,7 +150,7 @@ def test_two_questions_in_one_get_both_answers_in_order(say):
     found["parts"] = [{"unit": "min-age", "score": 0.8, "text": "how old", "entities": []},
                       {"unit": "home-visits", "score": 0.7, "text": "home visits", "entities": []}]
     messages, _ = run(ActionAnswer(), say("how old do I need to be? and do POs do home visits?",
-                                         "ask_age", retrieval=found))
+                                         "ask_question", retrieval=found))
     first, second = messages[0]["text"].split("\n\n")[:2]
     assert "18" in first and "home" in second.lower()
 
@@ -164,20 +164,20 @@ def test_a_broken_knowledge_base_gets_a_polite_message(say, monkeypatch, tmp_pat
         raise KnowledgeError([Problem("knowledge/facts/roles.yml", "role 'pso'", "'source' is missing")])
     monkeypatch.setattr("knowledge.loader.load", refuse)
     knowledge_access.reset()
-    messages, _ = run(ActionAnswer(), say("what band is a PSO?", "ask_band"))
+    messages, _ = run(ActionAnswer(), say("what band is a PSO?", "ask_question"))
     assert "can't reach my knowledge base" in messages[0]["text"]
 
 
 def test_a_question_with_personal_details_is_answered_for_that_person(say):
     tracker = say("I'm 40 with a bachelor's degree, what do I need to be a federal probation officer?",
-                  "ask_entry")
+                  "ask_question")
     messages, slots = run(ActionAnswer(), tracker)
     assert "37" in messages[0]["text"]
     assert slots["age"] == 40 and slots["qualification"] == "bachelors-degree"
 
 
 def test_a_general_question_does_not_claim_a_qualification(say):
-    messages, slots = run(ActionAnswer(), say("do I need a degree to be a probation officer?", "ask_entry"))
+    messages, slots = run(ActionAnswer(), say("do I need a degree to be a probation officer?", "ask_question"))
     assert "qualification" not in slots
     assert "Level 3" in messages[0]["text"]
 

@@ -52,7 +52,7 @@ def test_a_real_age_is_accepted(say):
 
 
 def test_a_question_in_the_middle_is_not_taken_as_an_answer(say):
-    tracker = say("what band is a PSO?", "ask_band", {"requested_slot": "qualification"},
+    tracker = say("what band is a PSO?", "ask_question", {"requested_slot": "qualification"},
                   active_loop="route_form")
     assert asyncio.run(ValidateRouteForm().extract_qualification(CollectingDispatcher(), tracker, {})) == {}
 

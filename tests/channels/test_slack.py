@@ -16,7 +16,7 @@ from tests.channels.conftest import SLACK_SIGNING_SECRET, SLACK_TOKEN, TELEGRAM_
 from tests.channels.stand_ins import AnsweredInOrder
 
 BOT_USER = "UBOT0001"
-PSO_BAND = '/ask_band{"role": "pso"}'
+PSO_BAND = '/ask_question{"unit": "role-band", "role": "pso"}'
 
 
 def sign(body: bytes, secret: str = SLACK_SIGNING_SECRET, timestamp: int | None = None) -> dict:

@@ -18,7 +18,7 @@ from tests.channels.conftest import (TELEGRAM_SECRET, TELEGRAM_TOKEN, TELEGRAM_W
 from tests.channels.stand_ins import AnsweredInOrder, TelegramApi
 from tests.e2e.conftest import free_port
 
-PSO_BAND = '/ask_band{"role": "pso"}'
+PSO_BAND = '/ask_question{"unit": "role-band", "role": "pso"}'
 _update_ids = itertools.count(random.randrange(10**6, 10**7))
 
 
@@ -162,7 +162,7 @@ def test_an_update_delivered_again_is_answered_once(chat):
 
 def test_long_payloads_travel_as_short_keys_and_come_back():
     keys = CallbackKeys()
-    long = '/ask_pay{"role": "pqip-trainee", "jurisdiction": "northern-ireland", "x": "y"}'
+    long = '/ask_question{"unit": "role-pay", "role": "pqip-trainee", "jurisdiction": "northern-ireland", "x": "y"}'
     key = keys.encode(long)
     assert len(key.encode()) <= 64 and keys.decode(key) == long
     assert keys.encode(PSO_BAND) == PSO_BAND and keys.decode(PSO_BAND) == PSO_BAND

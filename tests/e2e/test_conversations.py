@@ -42,7 +42,7 @@ def test_conversation(bot_server, script):
 def test_suggestion_payloads_are_valid_and_pressing_one_answers_it(bot_server):
     conversation = Conversation(bot_server)
     buttons = [b for r in conversation.say("hello") for b in r.get("buttons") or []]
-    band = next(b for b in buttons if b["payload"].startswith("/ask_band"))
-    assert band["payload"] == '/ask_band{"role": "pso"}'
+    band = next(b for b in buttons if '"role-band"' in b["payload"])
+    assert band["payload"] == '/ask_question{"unit": "role-band", "role": "pso"}'
     replies = conversation.say(band["payload"])
     assert "Band 3" in replies[0]["text"]

@@ -43,7 +43,7 @@ def test_with_the_token_the_api_answers(hardened_bot, conversation):
     tracker = call(hardened_bot, "GET", "/conversations/{id}/tracker", conversation, token=RASA_TOKEN)
     assert tracker.status_code == 200 and tracker.json()["slots"]["role"] == "pso"
     parsed = call(hardened_bot, "POST", "/model/parse", conversation, token=RASA_TOKEN)
-    assert parsed.status_code == 200 and parsed.json()["intent"]["name"] == "ask_band"
+    assert parsed.status_code == 200 and parsed.json()["intent"]["name"] == "ask_question"
 
 
 def test_the_token_is_not_on_the_command_line(hardened_bot):
