@@ -35,6 +35,9 @@ PLAN_MARGIN = 0.1
 # less than this much above the threshold: it takes "I'm a nurse, would my experience count?" for
 # someone's own order, and a follow-up such as "how long would that take me?" for off-topic.
 DIALOGUE_ACT_MARGIN = {"own_probation": 0.15, "out_of_scope": 0.05}
+# The entity that answers each question the route planner asks.
+FORM_ENTITY = {"qualification": "qualification", "subject": "subject", "age": "age",
+               "months_service": "months", "jurisdiction": "jurisdiction"}
 # Words that carry no question of their own in a follow-up ("and in London?").
 _FOLLOW_UP_WORDS = frozenset(
     "and what about how for in a an the one ones there then that those them of at with as is are "
@@ -65,6 +68,10 @@ class ActionAnswer(Action):
             return unavailable(dispatcher, error)
 
     def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        if (tracker.active_loop or {}).get("name") == "route_form" and \
+                context.entities(tracker, FORM_ENTITY.get(requested, "")):
+            return []   # "I have A levels" while the planner asks for it: the planner's answer
         adv = advisor()
         message = tracker.latest_message
         intent = message.get("intent", {}).get("name")

@@ -88,9 +88,9 @@ class Report:
         }
 
 
-def load_cases(directory: Path = CASES_DIR) -> list[dict]:
+def load_cases(directory: Path = CASES_DIR, pattern: str = "*.yml") -> list[dict]:
     cases = []
-    for path in sorted(directory.glob("*.yml")):
+    for path in sorted(directory.glob(pattern)):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         cases.extend(data.get("cases") or [])
     return cases

@@ -530,6 +530,13 @@ class _Validator:
         """A question belongs to one unit: two units claiming it would make the answer a coin
         toss. Placeholders are compared as written, so "{role} pay" is one question."""
         owner: dict[str, UnitSpec] = {}
+        ids: dict[str, UnitSpec] = {}
+        for unit in self.units:
+            other = ids.setdefault(unit.id, unit)
+            if other is not unit:
+                self.problems.append(Problem(unit.file, f"unit '{unit.id}'",
+                                             f"a fact with questions in {other.file} has the same id; "
+                                             f"rename one, so each answer has its own id"))
         for unit in self.units:
             for question in unit.questions:
                 key = normalise(question.replace("{", " ").replace("}", " "))

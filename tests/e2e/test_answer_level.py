@@ -3,6 +3,8 @@ conversations in tests/conversations/ (kept apart from the question bank) are se
 judged on each reply's content; `make eval` prints the same report per topic."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot import evaluation
@@ -33,13 +35,12 @@ def test_declining_is_precise_and_complete(report):
     assert abstention["recall"] >= DECLINE_RECALL_FLOOR, abstention
 
 
-def test_the_cards_own_questions_are_answered(bot_server):
-    """The two questions on the design card, and the skip-the-PSO-stage answer agreeing with
-    itself: a "No" that says you don't have to work as a PSO first contradicted itself."""
-    band = evaluation.run_case(bot_server, {"turns": [{"say": "what band is a PSO?",
-                                                       "expect": [r"band\s*3"]}]})
-    assert band[0].right, band[0].reply
-    skip = evaluation.run_case(bot_server, {"turns": [
-        {"say": "can I skip the PSO stage with a criminology degree?", "expect": ["PQiP"]}]})
-    assert skip[0].right, skip[0].reply
-    assert not skip[0].reply.startswith("No. You don't have to"), skip[0].reply
+def test_the_examples_the_issue_names_are_answered(bot_server):
+    """The design card's questions and the understanding issue's examples (a nurse's experience,
+    a neck tattoo, reapplying, the pension, danger, nights, Glasgow, California, skipping the PSO
+    stage and how long that takes): the product's own specification, kept apart from the
+    held-out set."""
+    cases = evaluation.load_cases(Path(__file__).parent, "issue_examples.yml")
+    wrong = [(t.say, t.why, t.reply[:200]) for c in cases
+             for t in evaluation.run_case(bot_server, c) if not t.right]
+    assert not wrong, wrong
