@@ -160,10 +160,11 @@ class ActionAnswer(Action):
         if not role and not place:
             return found
         role_view = adv.kb.find_role(role) if role else None
-        top = adv.kb.jurisdiction_chain(place)[-1] if place and adv.kb.find_jurisdiction(place) else None
+        exact = adv.kb.find_jurisdiction(place) if place else None
+        top = adv.kb.jurisdiction_chain(exact)[-1] if exact else None
         if top is None and role_view is not None:
             top = adv.kb.jurisdiction_chain(role_view.jurisdiction)[-1]
-        places = {top} if top else set()
+        places, places_top = ({exact} if exact else set()), ({top} if top else set())
         roles = {role_view.id} if role_view else set()
         misfit = bank.Misfit()
         ranking = []
@@ -171,8 +172,10 @@ class ActionAnswer(Action):
             unit = units.get(entry.get("unit"))
             if unit is None or "fit" not in entry:
                 continue
-            where = adv.kb.jurisdiction_chain(unit.jurisdiction)[-1] if unit.jurisdiction else None
-            score = entry["score"] - entry["fit"] + misfit(where, unit.roles, unit.params, places, roles)
+            where = unit.jurisdiction
+            where_top = adv.kb.jurisdiction_chain(where)[-1] if where else None
+            score = entry["score"] - entry["fit"] + misfit(where, where_top, unit.roles, unit.params,
+                                                          places, places_top, roles)
             ranking.append({**entry, "score": round(score, 4)})
         if not ranking:
             return found
@@ -218,14 +221,15 @@ class ActionAnswer(Action):
             return adv.plan(dataclasses.replace(context.profile(tracker), **details, jurisdiction=place))
         if about.unknown_role and topic in ROLE_TOPICS:
             return adv.unknown_role(about.unknown_role)
-        if topic in PERSONAL_TOPICS and (details or (topic == "skip_pso" and self._has_background(tracker))):
+        if topic in PERSONAL_TOPICS and (details or self._has_background(tracker)):
             # "I'm 40 with a degree, what do I need...": answer for this person, not in general
             profile = dataclasses.replace(context.profile(tracker), **details)  # slot = field name
             if about.jurisdiction:
                 profile = dataclasses.replace(profile, jurisdiction=about.jurisdiction)
-            if about.role and topic != "skip_pso":
-                profile = dataclasses.replace(profile, target=about.role)
-            answer = adv.skip_pso_for(profile) if topic == "skip_pso" else adv.plan(profile)
+            named = [e.get("value") for e in context.entities(tracker, "role") if e.get("role") is None]
+            if named and topic != "skip_pso":   # a role named now, not one carried from before
+                profile = dataclasses.replace(profile, target=named[0])
+            answer = adv.skip_pso_for(profile) if topic == "skip_pso" else adv.plan(profile, brief=True)
             answer.topic = topic if topic == "skip_pso" else answer.topic
             return answer
         return adv.answer(topic, about.role, about.jurisdiction, about.other_role)

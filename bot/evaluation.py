@@ -31,7 +31,7 @@ CASES_DIR = ROOT / "tests" / "conversations"
 # ("HMPPS does not publish a pass mark ...").
 DECLINED = re.compile(r"I don't have|I won't guess|I can only help with careers in probation|"
                       r"can't give advice about your own probation|does not publish|"
-                      r"nobody can say|we (?:have no|don't hold|found no)|no (?:current|reliable|public) "
+                      r"nobody can say|we (?:have no|don't hold)|no (?:current|reliable|public) "
                       r"(?:figure|source|number|salary)", re.I)
 SOURCE_LINE = re.compile(r"^Sources?: .*$", re.M)
 # One to three sentences; a fourth is allowed for a number or a note such as "older guides say".

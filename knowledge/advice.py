@@ -46,10 +46,36 @@ class Advisor:
             jurisdiction = role_view.jurisdiction   # "age limit for federal probation officers"
         other = self.kb.find_role(other_role) if other_role else None
         answer = handler(role=role_view, jurisdiction=jurisdiction, other=other)
+        answer = self._local_first(answer, topic, jurisdiction)
         answer.topic = answer.topic or topic
         answer.role = answer.role or (role_view.id if role_view else None)
         answer.jurisdiction = answer.jurisdiction or jurisdiction
         return answer
+
+    # What a place of its own (a US state) may know better than the country it is part of.
+    LOCAL_TOPICS = {"pay": ("pay_context",), "entry": ("entry",), "route": ("entry",),
+                    "overview": ("organisation",)}
+
+    def _local_first(self, answer: Answer, topic: str, jurisdiction: str | None) -> Answer:
+        """"What does a probation officer earn in California?": California's own figure first,
+        then the country's in one sentence, rather than only the national median."""
+        if not jurisdiction or topic not in self.LOCAL_TOPICS or answer.kind != "answer" or \
+                self._top(jurisdiction) == jurisdiction:
+            return answer
+        local = [f for f in _by_reliability(self.kb.facts(self.LOCAL_TOPICS[topic], jurisdiction=jurisdiction))
+                 if f.jurisdiction == jurisdiction]
+        if not local:
+            return answer
+        if topic != "pay":      # the local rules are the answer; the country's would be a list
+            return Answer(local[0].text, topic=answer.topic, role=answer.role, jurisdiction=jurisdiction,
+                          suggestions=answer.suggestions).cite(local[0])
+        national = answer.text.split(". ")[0].rstrip(".")
+        if national[:2].istitle():       # "A probation officer" -> "a probation officer"; not "US"
+            national = national[0].lower() + national[1:]
+        where = self.kb.jurisdiction_name(self._top(jurisdiction))
+        return Answer(f"{local[0].text} Across {where}: {national}.", topic=answer.topic,
+                      role=answer.role, jurisdiction=jurisdiction,
+                      suggestions=answer.suggestions).cite(local[0], *answer.citations)
 
     def fact_unit(self, fact_id: str) -> Answer | None:
         """A fact that answers its questions by itself, with the older guidance it replaced
@@ -80,14 +106,14 @@ class Advisor:
         return max(candidates, key=lambda r: (len(words & set(r.name.lower().split())),
                                               -candidates.index(r)))
 
-    def plan(self, profile: Profile) -> Answer:
-        return self.describe_plan(self.planner.plan(profile), profile)
+    def plan(self, profile: Profile, brief: bool = False) -> Answer:
+        return self.describe_plan(self.planner.plan(profile), profile, brief=brief)
 
     def skip_pso_for(self, profile: Profile) -> Answer:
         """"Can I skip the PSO stage?" from someone who has told us their background."""
         plan = self.planner.plan(profile)
         skip = self.kb.fact("pqip-no-pso-first")
-        answer = self.describe_plan(plan, profile, hide=(skip.id,))
+        answer = self.describe_plan(plan, profile, hide=(skip.id,), brief=True)
         if self._top(plan.jurisdiction) == "england-wales" and plan.status in ("recommend", "depends") \
                 and profile.current_role != "pso":
             # no "Yes"/"No" lead: "can I skip it?" and "must I do it?" want opposite ones
@@ -505,8 +531,12 @@ class Advisor:
         "experience": "whether you have experience with people in crisis",
     }
 
-    def describe_plan(self, plan: Plan, profile: Profile, hide: tuple[str, ...] = ()) -> Answer:
-        """The plan in two or three sentences; every reason is cited, the first two are shown."""
+    def describe_plan(self, plan: Plan, profile: Profile, hide: tuple[str, ...] = (),
+                      brief: bool = False) -> Answer:
+        """The plan in two or three sentences; every reason is cited, the first two are shown.
+        `brief` (a plan given as the answer to another question, such as "how long would that
+        take me?") shows one reason and no alternatives."""
+        shown_reasons = 1 if brief else 2
         kb = self.kb
         where = kb.jurisdiction_name(kb.jurisdiction_chain(plan.jurisdiction)[-1])
         route = plan.recommended
@@ -517,21 +547,22 @@ class Advisor:
             text = f"It depends on {needs}."
             if options:
                 text += f" The options are {options}."
-            text += " " + " ".join(r.text for r in plan.reasons[:2])
+            text += " " + " ".join(r.text for r in plan.reasons[:shown_reasons])
         elif plan.status == "ready":
-            text = "You already hold the qualification that matters. " + " ".join(r.text for r in plan.reasons[:2])
+            text = "You already hold the qualification that matters. " + " ".join(
+                r.text for r in plan.reasons[:shown_reasons])
         elif plan.status == "not_yet" and route is None:
-            text = "Not yet. " + " ".join(r.text for r in plan.reasons[:2])
+            text = "Not yet. " + " ".join(r.text for r in plan.reasons[:shown_reasons])
         else:
             length = route.length_text()
             said = length and str(route.length_months) in route.name
             length = f", which takes {length}" if length and not said else ""
             opener = "Not yet for that role: " if plan.status == "not_yet" else ""
-            shown = [r for r in plan.reasons if r.fact.id not in hide][:2]
+            shown = [r for r in plan.reasons if r.fact.id not in hide][:shown_reasons]
             text = f"{opener}I'd recommend the {route.name}{length}. " + " ".join(r.text for r in shown)
-            if plan.alternatives:
+            if plan.alternatives and not brief:
                 text += " Also open to you: " + ", ".join(r.name for r in plan.alternatives) + "."
-        for note in plan.notes[:1]:
+        for note in plan.notes[:0 if brief else 1]:
             text += f" {note.text}"
         if plan.assumed_jurisdiction:
             text += f" (This is for {where}; tell me if you mean Scotland, Northern Ireland or the US.)"

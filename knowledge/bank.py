@@ -44,18 +44,23 @@ class Misfit:
     """How much a unit's score drops when it does not fit the role and place asked about. The
     retrieval component applies it with the message's own role and place; the answer action
     applies it again with the conversation's, for a follow-up that names neither."""
-    place: float = 0.3           # a unit for another jurisdiction than the one asked about
+    place: float = 0.3           # a unit for another country than the one asked about
+    local: float = 0.15          # a unit for one part of it (California, London) not asked about
     default_place: float = 0.08  # a unit outside England and Wales when no place is known
     role: float = 0.2            # a unit only about other roles than the one asked about
 
-    def __call__(self, where: str | None, unit_roles, params, places: set, roles: set) -> float:
-        """`where` is the unit's top-level jurisdiction; `places` the top-level jurisdictions
-        asked about (or those of the roles named); `roles` the roles named."""
+    def __call__(self, where: str | None, where_top: str | None, unit_roles, params,
+                 places: set, places_top: set, roles: set) -> float:
+        """`where` is the unit's jurisdiction and `where_top` the country it is part of;
+        `places` the jurisdictions asked about, `places_top` their countries (or those of the
+        roles named); `roles` the roles named."""
         drop = 0.0
         if "place" not in params:
-            if places and where and where not in places:
+            if places_top and where_top and where_top not in places_top:
                 drop += self.place
-            elif not places and where and where != "england-wales" and not roles:
+            elif places_top and where and where != where_top and where not in places:
+                drop += self.local
+            elif not places_top and where_top and where_top != "england-wales" and not roles:
                 drop += self.default_place
         if unit_roles and "role" not in params and not (roles or DEFAULT_ROLES) & set(unit_roles):
             drop += self.role

@@ -222,13 +222,14 @@ class AnswerRetriever(GraphComponent):
         jurisdiction, or only for other roles, moves down (knowledge.bank.Misfit)."""
         index = self.index
         tops, role_top = index["tops"], index["role_jurisdiction"]
-        places = {tops.get(e.get("value")) for e in entities if e.get("entity") == "jurisdiction"}
-        places.discard(None)
+        places = {e.get("value") for e in entities if e.get("entity") == "jurisdiction"} - {None}
+        places_top = {tops.get(p) for p in places} - {None}
         roles = {e.get("value") for e in entities if e.get("entity") == "role"}
-        if not places:   # "federal probation officer" says where; so does "probation officer"
-            places = {tops.get(role_top.get(r)) for r in roles} - {None}
-        return np.array([self._misfit(tops.get(u.get("jurisdiction")), u["roles"], u["params"],
-                                      places, roles) for u in index["units"]], dtype=np.float32)
+        if not places_top:   # "federal probation officer" says where; so does "probation officer"
+            places_top = {tops.get(role_top.get(r)) for r in roles} - {None}
+        return np.array([self._misfit(u.get("jurisdiction"), tops.get(u.get("jurisdiction")), u["roles"],
+                                      u["params"], places, places_top, roles)
+                         for u in index["units"]], dtype=np.float32)
 
 
 # -- the index, apart from Rasa so that tools and tests can build it directly ---------------------
