@@ -26,7 +26,7 @@ PERSONAL_TOPICS = ("entry", "route", "skip_pso", "age", "time_to_qualify")
 
 # Retrieval scores (see `make eval` for how they were set): at or above ANSWER the best unit is
 # the answer; below it the bot says it does not have that and offers the nearest units.
-ANSWER = 0.48
+ANSWER = 0.52
 # The unit that means "plan my route"; a plan-like message whose best unit is another one, this
 # much above the threshold, is answered instead of starting the planner.
 PLAN_UNIT = "plan-my-route"
