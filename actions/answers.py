@@ -113,7 +113,10 @@ class ActionAnswer(Action):
         if follow is not None:
             answer = self._render(adv, tracker, follow, about, details)
             return self._send(dispatcher, tracker, answer, follow, about, events)
-        if intent in DIALOGUE_ACT_MARGIN and confidence >= 0.5 and score < ANSWER + DIALOGUE_ACT_MARGIN[intent]:
+        margin = DIALOGUE_ACT_MARGIN.get(intent, 0.0)
+        if intent == "out_of_scope" and tracker.get_slot("unit"):
+            margin = 0.0     # mid-conversation, "how long would that take me?" is a follow-up
+        if intent in DIALOGUE_ACT_MARGIN and confidence >= 0.5 and score < ANSWER + margin:
             dispatcher.utter_message(response=f"utter_{intent}")
             return events
         parts = [p for p in found.get("parts") or [] if p.get("unit") in units]
