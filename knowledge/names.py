@@ -62,7 +62,7 @@ def knowledge_names(facts_dir: Path | None = None) -> list[dict[str, str]]:
     is trained on, so a new name retrains it and a changed salary does not."""
     from knowledge.loader import FACTS_DIR, validate
     from knowledge.models import Alias
-    dataset = validate(facts_dir or FACTS_DIR)
+    dataset = validate(facts_dir or FACTS_DIR, required={})   # names only
     return sorted(({"label": row["kind"], "pattern": row["alias"], "id": row["target_id"]}
                    for row in dataset.rows[Alias] if row["kind"] in KINDS),
                   key=lambda p: (p["label"], p["pattern"]))

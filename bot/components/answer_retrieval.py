@@ -241,7 +241,7 @@ def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
     from knowledge.models import Jurisdiction, Role
     from knowledge.names import knowledge_names
     facts_dir = Path(config["facts_dir"]) if config.get("facts_dir") else FACTS_DIR
-    dataset = validate(facts_dir)
+    dataset = validate(facts_dir, required={})   # the index needs the bank, not the planner's facts
     names = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts_dir))  # type: ignore[arg-type]
     parent = {row["id"]: row["part_of_id"] for row in dataset.rows[Jurisdiction]}
 

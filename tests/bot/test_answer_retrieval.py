@@ -1,0 +1,165 @@
+"""The question-bank retrieval component: trained and loaded the way Rasa does, and judged on
+what a person would notice (the right unit, the right place, both halves of a double question)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.answer_retrieval import RETRIEVAL, AnswerRetriever, mask
+from bot.components.encoder import shared_encoder
+from bot.components.knowledge_entities import KnowledgeEntityExtractor, knowledge_names
+from bot.components.minilm import shared_minilm
+
+SMALL_BANK = """
+sources:
+  - {id: s, publisher: P, title: T, url: "https://example.org", year: 2024, reliability: official}
+jurisdictions:
+  - {id: england-wales, name: England and Wales, aliases: [england]}
+  - {id: us, name: the United States, aliases: [america, usa]}
+  - {id: us-texas, name: Texas, aliases: [texas], part_of: us}
+roles:
+  - {id: pso, name: probation services officer, abbreviation: PSO, jurisdiction: england-wales}
+  - {id: po, name: probation officer, abbreviation: PO, jurisdiction: england-wales}
+facts:
+  - id: home-visits
+    topic: duties
+    jurisdiction: england-wales
+    text: "Yes, home visits are part of the job."
+    source: s
+    as_of: 2024
+    questions: [do probation officers do home visits, will i have to go to peoples houses,
+                do you visit offenders at home]
+  - id: pension
+    topic: benefits
+    jurisdiction: england-wales
+    text: "The Local Government Pension Scheme."
+    source: s
+    as_of: 2024
+    questions: [what pension do probation staff get, is there a pension, which pension scheme is it]
+  - id: us-pay
+    topic: pay_context
+    jurisdiction: us
+    text: "About $64,000 at the median."
+    source: s
+    as_of: 2024
+    questions: [how much do probation officers make in america, us probation officer salary,
+                what do american probation officers earn]
+  - id: texas-pay
+    topic: pay_context
+    jurisdiction: us-texas
+    text: "Set by each local department."
+    source: s
+    as_of: 2024
+    questions: [how much do probation officers make in texas, texas probation officer salary,
+                what do probation officers earn in houston texas]
+  - id: ew-pay
+    topic: pay_context
+    jurisdiction: england-wales
+    text: "About £35,000 once qualified."
+    source: s
+    as_of: 2024
+    questions: [how much do probation officers earn, probation officer salary uk,
+                what do probation officers get paid in england]
+units:
+  - id: role-band
+    answer: band
+    params: [role]
+    questions: ["what band is a {role}", "{role} band", "which grade is a {role} on"]
+"""
+
+
+@pytest.fixture(scope="module")
+def facts(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("facts")
+    (directory / "bank.yml").write_text(SMALL_BANK)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory, facts):
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    resource = Resource("answer_retrieval")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**AnswerRetriever.get_default_config(), "facts_dir": str(facts)}
+    AnswerRetriever.create(config, storage, resource, context).train(TrainingData())
+    # what the server does: load the index back from the model's storage
+    return AnswerRetriever.load(config, storage, resource, context)
+
+
+@pytest.fixture(scope="module")
+def entities(facts):
+    extractor = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts))  # type: ignore[arg-type]
+    return extractor.extract
+
+
+def ask(retriever, entities, text):
+    message = Message(data={"text": text, "entities": entities(text)})
+    retriever.process([message])
+    return message.get(RETRIEVAL)
+
+
+@pytest.mark.parametrize("text,unit", [
+    ("wat band r psos", "role-band"),
+    ("what grade is a probation officer", "role-band"),
+    ("do u go round to peoples homes", "home-visits"),
+    ("what retirement scheme would I be in", "pension"),
+])
+def test_a_question_finds_its_unit_in_the_words_people_type(retriever, entities, text, unit):
+    assert ask(retriever, entities, text)["unit"] == unit
+
+
+def test_a_us_place_never_gets_the_england_figure(retriever, entities):
+    found = ask(retriever, entities, "what do probation officers earn in America?")
+    assert found["unit"] == "us-pay"
+    assert ask(retriever, entities, "probation officer pay in texas?")["unit"] == "texas-pay"
+
+
+def test_another_states_facts_move_down(retriever, entities):
+    ranking = ask(retriever, entities, "probation officer salary in america")["ranking"]
+    scores = {r["unit"]: r["score"] for r in ranking}
+    assert scores["us-pay"] > scores["texas-pay"]
+
+
+def test_two_questions_in_one_message_get_both_units_in_order(retriever, entities):
+    found = ask(retriever, entities, "what band is a PSO and do they do home visits?")
+    assert [p["unit"] for p in found["parts"]] == ["role-band", "home-visits"]
+    # the second half keeps the role the first half named
+    assert [e["value"] for e in found["parts"][1]["entities"]] == ["pso"]
+
+
+def test_an_unrelated_message_scores_below_a_real_question(retriever, entities):
+    weak = ask(retriever, entities, "what is the capital of australia")["score"]
+    assert weak < ask(retriever, entities, "do probation officers do home visits")["score"] - 0.2
+
+
+def test_names_are_masked_so_one_question_serves_every_role(entities):
+    text = "what band is a PSO in England"
+    assert mask(text, entities(text)) == "what band is a role in place england"
+
+
+def test_the_fingerprint_changes_with_the_questions(facts, tmp_path):
+    before = AnswerRetriever.fingerprint_addon({"facts_dir": str(facts)})
+    (tmp_path / "bank.yml").write_text(SMALL_BANK.replace("is there a pension", "do i get a pension"))
+    assert AnswerRetriever.fingerprint_addon({"facts_dir": str(tmp_path)}) != before
+
+
+def test_minilm_batches_give_the_same_vectors_as_one_at_a_time():
+    model = shared_minilm()
+    texts = ["what band is a PSO", "can I get into probation with a tattoo on my neck please", "hi"]
+    together = model.encode(texts)
+    alone = np.stack([model.encode([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("encode", [lambda t: shared_encoder().encode(t), lambda t: shared_minilm().encode(t)])
+def test_each_encoder_puts_a_paraphrase_nearer_than_another_topic(encode):
+    question, paraphrase, other = encode(["how much do probation officers earn",
+                                          "what is the salary of a probation officer",
+                                          "do probation officers do home visits"])
+    assert question @ paraphrase > question @ other
