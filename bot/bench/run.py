@@ -218,6 +218,15 @@ def write_reports(results: dict) -> None:
         row = [results[name][f"p50_ms_{n}_by_turn"].get(text) for n in (1, 20)
                for name in ("shipped", "baseline")]
         lines.append(f"| {text} | " + " | ".join(str(v) for v in row) + " |")
+    encoders = results.get("encoders")
+    if encoders:
+        per_turn = sum(e["encode_ms"] for e in encoders.values())
+        cpu = results["shipped"]["cpu_ms_rasa_20"]
+        lines += ["", "The answer retrieval's two encoders (each message is encoded once by each): "
+                  + "; ".join(f"{name} {e['encode_ms']} ms a message, {e['weights_mb']} MB of weights"
+                              for name, e in encoders.items())
+                  + (f". Together about {per_turn / cpu:.0%} of the shipped server's "
+                     f"{cpu} ms of CPU a turn." if cpu else ".")]
     lines += ["", f"Turns sent: shipped {results['shipped']['turns']} "
                   f"({results['shipped']['failed_turns']} failed), baseline {results['baseline']['turns']} "
                   f"({results['baseline']['failed_turns']} failed)."]
@@ -246,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"done in {time.perf_counter() - started:.0f} s: results/bench-shipped.json")
         return 0
     results = {name: measure(name, config, launcher, env) for name, (config, launcher) in CONFIGS.items()}
+    from bot.evaluation import encoder_cost
+    results["encoders"] = encoder_cost()
     write_reports(results)
     log(f"done in {time.perf_counter() - started:.0f} s: results/bench.json, results/bench.md")
     print((OUT / "bench.md").read_text())
