@@ -34,6 +34,12 @@ import os
 import sys
 from functools import lru_cache
 
+# Each worker process encodes one message at a time for the answer retrieval (MiniLM's matrix
+# products); two BLAS threads in each of two workers on two cores fight over the CPU. Set before
+# numpy is first imported; an operator's own setting wins.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
+
 
 def _patch_action_response_validation() -> None:
     from jsonschema.exceptions import best_match

@@ -25,7 +25,8 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY,
+                                       PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -38,6 +39,10 @@ RETRIEVAL = "retrieval"
 # "what band is a PSO?......": a run of the same symbol says nothing and swamps both scores
 _REPEATS = re.compile(r"([^\w\s])\1+|\s{2,}")          # the message data key the answer action reads
 INDEX_FILE, META_FILE, LEXICAL_FILE = "index.npz", "units.json", "lexical.npz"
+# Messages the intent classifier is this sure are one of these are not looked up in the bank.
+DIALOGUE_ACTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "stop", "help",
+                           "bot_challenge", "inform"})
+DIALOGUE_ACT_CONFIDENCE = 0.8
 MASKS = {"role": "role", "jurisdiction": "place"}
 _PLACEHOLDER = re.compile(r"{(role|place)}")
 # Where a message asks two things: after a question mark, at "also" or "plus", or at an "and"
@@ -131,7 +136,8 @@ class AnswerRetriever(GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> "AnswerRetriever":
         with model_storage.read_from(resource) as directory:
             index = load_index(Path(directory))
-        return cls(config, model_storage, resource, index)
+        # loaded with the model, before the server forks its workers, so they share the pages
+        return cls(config, model_storage, resource, index, shared_encoder(), shared_minilm())
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -140,11 +146,18 @@ class AnswerRetriever(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if not text or self.index is None:
+            if not text or self.index is None or self._plainly_a_dialogue_act(message):
                 continue
             message.set(RETRIEVAL, self.retrieve(text, message.get(ENTITIES) or []),
                         add_to_output=True)
         return messages
+
+    @staticmethod
+    def _plainly_a_dialogue_act(message: Message) -> bool:
+        """"hi", "thanks", "I have A levels": nothing to look up, so no encoder time spent."""
+        intent = message.get(INTENT) or {}
+        return intent.get(INTENT_NAME_KEY) in DIALOGUE_ACTS and \
+            (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= DIALOGUE_ACT_CONFIDENCE
 
     def retrieve(self, text: str, entities: List[Dict[str, Any]]) -> Dict[str, Any]:
         whole = self.rank(text, entities)
