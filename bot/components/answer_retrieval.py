@@ -86,8 +86,10 @@ class AnswerRetriever(GraphComponent):
             "meaning_weight": 0.55,     # the rest is the character n-gram score
             "ranking_length": 10,
             "part_threshold": 0.5,      # each part of a two-question message must score this
-            "rerank_top": 10,           # the first stage's best units that MiniLM re-ranks
+            "rerank_top": 10,           # the first stage's best units that MiniLM re-ranks (0: none)
             "rerank_weight": 0.45,      # MiniLM's share of the final score
+            "sure": 0.75,               # a first-stage best this high, this far ahead of the
+            "sure_margin": 0.1,         # next unit, skips the second stage
         }
 
     @classmethod
@@ -215,6 +217,12 @@ class AnswerRetriever(GraphComponent):
         per_unit = per_unit + adjustments
         order = np.argsort(-per_unit)
         units = index["units"]
+        best, runner_up = per_unit[order[0]], per_unit[order[1]] if len(order) > 1 else 0.0
+        if self._config["rerank_top"] <= 0 or (
+                best >= self._config["sure"] and best - runner_up >= self._config["sure_margin"]):
+            # the first stage is sure ("what band is a PSO?" against "what band is a {role}"):
+            # the second stage's milliseconds would not change the answer
+            return [(units[i]["id"], float(per_unit[i]), float(adjustments[i])) for i in order[:50]]
         # Second stage: MiniLM, a stronger encoder too slow to compare with every question,
         # re-ranks the first stage's best few by their own questions.
         top = order[: self._config["rerank_top"]]
@@ -308,8 +316,16 @@ def save_index(index: Dict[str, Any], directory: Path) -> None:
 
 
 def load_index(directory: Path) -> Dict[str, Any]:
-    arrays = np.load(directory / INDEX_FILE)
+    from bot.components.weight_cache import shared
+    stored = np.load(directory / INDEX_FILE)
+    lexical = sp.load_npz(directory / LEXICAL_FILE).tocsr()
+    arrays = shared("answer-index", {"vectors": stored["vectors"].astype(np.float32),
+                                     "reranker": stored["reranker"].astype(np.float32),
+                                     "starts": stored["starts"], "idf": stored["idf"],
+                                     "data": lexical.data, "indices": lexical.indices,
+                                     "indptr": lexical.indptr})
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    return {**meta, "vectors": arrays["vectors"].astype(np.float32),
-            "reranker": arrays["reranker"].astype(np.float32), "starts": arrays["starts"],
-            "idf": arrays["idf"], "lexical": sp.load_npz(directory / LEXICAL_FILE).tocsr()}
+    lexical = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
+                            shape=lexical.shape, copy=False)
+    return {**meta, "vectors": arrays["vectors"], "reranker": arrays["reranker"], "starts": arrays["starts"],
+            "idf": arrays["idf"], "lexical": lexical}

@@ -37,8 +37,11 @@ class Encoder:
     def __init__(self, directory: Path | None = None):
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
+
+        from bot.components.weight_cache import mapped
         base = directory or package_dir()
-        self.table = next(iter(load_file(str(base / WEIGHTS)).values()))   # float16, 16 MB
+        self.table = mapped(base / WEIGHTS, lambda: {
+            "table": next(iter(load_file(str(base / WEIGHTS)).values()))})["table"]   # float16
         self.tokenizer = Tokenizer.from_file(str(base / TOKENIZER))
         self.dimensions = int(self.table.shape[1])
         self._lock = threading.Lock()    # a Rust tokenizer is not documented as thread-safe
@@ -56,5 +59,5 @@ class Encoder:
 
 @lru_cache(maxsize=1)
 def shared_encoder() -> Encoder:
-    """One encoder per process: the table is read once and shared by the forked workers."""
+    """One encoder per process, its table mapped from a file every process shares."""
     return Encoder()

@@ -34,22 +34,31 @@ class MiniLM:
     def __init__(self, path: Path | None = None):
         from safetensors.numpy import load
         from tokenizers import Tokenizer
-        with zipfile.ZipFile(path or model_zip()) as archive:
-            weights = load(archive.read("model.safetensors"))
+
+        from bot.components.weight_cache import mapped
+        source = path or model_zip()
+        with zipfile.ZipFile(source) as archive:
             config = json.loads(archive.read("config.json"))
             self.tokenizer = Tokenizer.from_str(archive.read("tokenizer.json").decode("utf-8"))
+
+        def unpack() -> dict:
+            with zipfile.ZipFile(source) as archive:
+                weights = load(archive.read("model.safetensors"))
+            prefix = "" if "embeddings.word_embeddings.weight" in weights else "bert."
+            out = {}
+            for name, value in weights.items():
+                name = name[len(prefix):] if name.startswith(prefix) else name
+                # the word table is only looked up (a few rows a message): half-size
+                value = value.astype(np.float16 if name == "embeddings.word_embeddings.weight"
+                                     else np.float32)
+                # dense layers are stored (out, in); keep them (in, out): one matmul each
+                if value.ndim == 2 and name.endswith(".weight") and "embeddings" not in name:
+                    value = value.T
+                out[name] = value
+            return out
+        self.w = mapped(source, unpack)
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        prefix = "" if "embeddings.word_embeddings.weight" in weights else "bert."
-        self.w = {}
-        for name, value in weights.items():
-            name = name[len(prefix):] if name.startswith(prefix) else name
-            # the word table is only looked up (a few rows a message): half-size, half the memory
-            value = value.astype(np.float16 if name == "embeddings.word_embeddings.weight" else np.float32)
-            # dense layers are stored (out, in); keep them (in, out) so each is one matmul
-            if value.ndim == 2 and name.endswith(".weight") and "embeddings" not in name:
-                value = np.ascontiguousarray(value.T)
-            self.w[name] = value
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
