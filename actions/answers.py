@@ -124,8 +124,10 @@ class ActionAnswer(Action):
             answers = [self._render(adv, tracker, units[p["unit"]],
                                     self._subject(adv, tracker, p.get("entities")), details)
                        for p in parts]
-            answer = _joined([a for a in answers if a is not None])
-            return self._send(dispatcher, tracker, answer, units[parts[-1]["unit"]], about, events)
+            answers = [a for a in answers if a is not None]
+            if answers:
+                return self._send(dispatcher, tracker, _joined(answers), units[parts[-1]["unit"]],
+                                  about, events)
         unit = units.get(found.get("unit"))
         if unit is not None and score >= ANSWER:
             answer = self._render(adv, tracker, unit, about, details)
