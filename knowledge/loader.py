@@ -28,8 +28,11 @@ from knowledge.models import (Alias, Fact, FactRole, FactRoute, Jurisdiction, Me
 from knowledge.names import normalise, variants
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
-SECTIONS = ("sources", "jurisdictions", "roles", "routes", "facts", "qualifications", "subjects",
-            "units")
+# Composed answer units hold no facts of their own (their answers cite the facts they are built
+# from), so they live apart from the fact files, in the folder beside them.
+QUESTIONS = "questions"
+FACT_SECTIONS = ("sources", "jurisdictions", "roles", "routes", "facts", "qualifications", "subjects")
+SECTIONS = FACT_SECTIONS + ("units",)
 # libyaml's loader is about ten times faster than the pure-Python one; both are "safe".
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -211,13 +214,15 @@ def _valid_date(text: str) -> bool:
     return 1900 <= parts[0] <= dt.date.today().year + 1
 
 
-def read_files(directory: Path) -> tuple[list[tuple[str, Any]], list[Problem], str]:
-    """Parse every YAML file under `directory`; returns (name, data) pairs, problems, fingerprint."""
+def read_files(directory: Path, allowed: tuple[str, ...] = FACT_SECTIONS,
+               digest=None) -> tuple[list[tuple[str, Any]], list[Problem], str]:
+    """Parse every YAML file under `directory`; returns (name, data) pairs, problems, fingerprint.
+    A file may hold only the `allowed` sections."""
     problems: list[Problem] = []
     parsed: list[tuple[str, Any]] = []
-    digest = hashlib.sha256()
+    digest = digest or hashlib.sha256()
     paths = sorted(p for p in Path(directory).rglob("*") if p.suffix in (".yml", ".yaml"))
-    if not paths:
+    if not paths and allowed == FACT_SECTIONS:
         problems.append(Problem(str(directory), "-", "no fact files (*.yml) found"))
     for path in paths:
         name = _display(path)
@@ -238,10 +243,13 @@ def read_files(directory: Path) -> tuple[list[tuple[str, Any]], list[Problem], s
         if not isinstance(data, dict):
             problems.append(Problem(name, "-", "must be a mapping of sections (sources:, roles:, ...)"))
             continue
-        unknown = set(data) - set(SECTIONS)
+        if "units" in data and "units" not in allowed:
+            problems.append(Problem(name, "units", "composed answer units hold no facts; put them "
+                                                   f"in the {QUESTIONS}/ folder beside the fact files"))
+        unknown = set(data) - set(allowed) - {"units"}
         if unknown:
             problems.append(Problem(name, "-", f"unknown section(s) {sorted(unknown)}; "
-                                               f"expected some of {', '.join(SECTIONS)}"))
+                                               f"expected some of {', '.join(allowed)}"))
         parsed.append((name, data))
     return parsed, problems, digest.hexdigest()
 
@@ -567,9 +575,16 @@ def required_ids() -> dict[str, tuple[str, ...]]:
 
 def validate(directory: Path | str = FACTS_DIR,
              required: dict[str, tuple[str, ...]] | None = None) -> Dataset:
-    """Read and check every fact file; raise KnowledgeError naming each problem. `required`
-    (by default the ids the planner cites) must all be present."""
-    files, problems, fingerprint = read_files(Path(directory))
+    """Read and check every fact file, and the composed answer units in the `questions/` folder
+    beside them; raise KnowledgeError naming each problem. `required` (by default the ids the
+    planner cites) must all be present."""
+    digest = hashlib.sha256()
+    files, problems, _ = read_files(Path(directory), digest=digest)
+    questions = Path(directory).parent / QUESTIONS
+    if questions.is_dir():
+        more, more_problems, _ = read_files(questions, ("units",), digest=digest)
+        files, problems = files + more, problems + more_problems
+    fingerprint = digest.hexdigest()
     validator = _Validator()
     validator.run(files)
     validator.check_bank()

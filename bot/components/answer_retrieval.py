@@ -1,7 +1,8 @@
 """Rasa NLU component: finds which answer in the knowledge base's question bank a message asks
 for, the way Rasa's ResponseSelector picks a response, but over the bank's questions.
 
-Every answerable unit in `knowledge/facts/` lists the questions it answers. At training time
+Every answerable unit (a fact in `knowledge/facts/`, or a composed answer in
+`knowledge/questions/`) lists the questions it answers. At training time
 each question is indexed twice: by meaning (the WordLlama encoder in `encoder.py`) and by spelling
 (character n-grams, which survive typos such as "probaton"). The names of roles and places are
 masked ("what band is a PSO" and "what band is a PO" are both "what band is a role"), so a

@@ -65,6 +65,8 @@ facts:
     as_of: 2024
     questions: [how much do probation officers earn, probation officer salary uk,
                 what do probation officers get paid in england]
+"""
+SMALL_UNITS = """
 units:
   - id: role-band
     answer: band
@@ -75,9 +77,12 @@ units:
 
 @pytest.fixture(scope="module")
 def facts(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("facts")
-    (directory / "bank.yml").write_text(SMALL_BANK)
-    return directory
+    root = tmp_path_factory.mktemp("knowledge")
+    (root / "facts").mkdir()
+    (root / "facts" / "bank.yml").write_text(SMALL_BANK)
+    (root / "questions").mkdir()
+    (root / "questions" / "answers.yml").write_text(SMALL_UNITS)
+    return root / "facts"
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +149,10 @@ def test_names_are_masked_so_one_question_serves_every_role(entities):
 
 def test_the_fingerprint_changes_with_the_questions(facts, tmp_path):
     before = AnswerRetriever.fingerprint_addon({"facts_dir": str(facts)})
-    (tmp_path / "bank.yml").write_text(SMALL_BANK.replace("is there a pension", "do i get a pension"))
-    assert AnswerRetriever.fingerprint_addon({"facts_dir": str(tmp_path)}) != before
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "bank.yml").write_text(SMALL_BANK.replace("is there a pension",
+                                                                    "do i get a pension"))
+    assert AnswerRetriever.fingerprint_addon({"facts_dir": str(tmp_path / "facts")}) != before
 
 
 def test_minilm_batches_give_the_same_vectors_as_one_at_a_time():

@@ -61,14 +61,25 @@ facts:
         validate(tmp_path, required={})
 
 
+SOURCED = """
+sources:
+  - {id: s, publisher: P, title: T, url: "https://example.org", year: 2024, reliability: official}
+facts:
+  - {id: hours, topic: hours, text: "37 hours.", source: s, as_of: 2024}
+"""
+
+
 def test_a_composed_unit_needs_a_known_answer_and_its_placeholders(tmp_path):
-    (tmp_path / "a.yml").write_text("""
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "a.yml").write_text(SOURCED)
+    (tmp_path / "questions").mkdir()
+    (tmp_path / "questions" / "answers.yml").write_text("""
 units:
   - {id: pay, answer: wages, params: [role], questions: ["{role} pay"]}
   - {id: band, answer: band, params: [role], questions: ["what band in {place}"]}
 """)
     with pytest.raises(KnowledgeError) as error:
-        validate(tmp_path, required={})
+        validate(tmp_path / "facts", required={})
     assert "'answer' is 'wages'" in str(error.value)
     assert "uses {place}, which is not in 'params'" in str(error.value)
 
@@ -84,3 +95,29 @@ facts:
 """)
     with pytest.raises(KnowledgeError, match="superseded fact cannot answer questions"):
         validate(tmp_path, required={})
+
+
+def test_composed_units_stay_out_of_the_fact_files_and_facts_out_of_theirs(tmp_path):
+    """Every fact file carries sources; composed units carry none, so they have a folder of
+    their own, and neither may hold the other."""
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "a.yml").write_text(SOURCED + """
+units:
+  - {id: band, answer: band, params: [role], questions: ["what band is a {role}"]}
+""")
+    (tmp_path / "questions").mkdir()
+    (tmp_path / "questions" / "answers.yml").write_text(SOURCED)
+    with pytest.raises(KnowledgeError) as error:
+        validate(tmp_path / "facts", required={})
+    assert "put them in the questions/ folder" in str(error.value)
+    assert "unknown section(s) ['facts', 'sources']" in str(error.value)
+
+
+def test_every_fact_file_names_the_sources_of_its_facts():
+    from knowledge.loader import FACTS_DIR
+    import yaml
+    for path in sorted(FACTS_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        assert "units" not in data, path.name
+        assert any(data.get(k) for k in ("facts", "roles", "routes", "qualifications", "subjects",
+                                           "sources", "jurisdictions")), path.name
