@@ -3,7 +3,7 @@
 Each one was found by profiling the REST load of `bot/bench/load.py` (20 conversations at once,
 py-spy and cProfile on the Rasa server) and keeps Rasa's behaviour: the same predictions, the
 same events, the same errors. CPU per turn figures are for the Rasa server process before the
-fix; the README's Performance section has the table.
+fix; docs/performance.md has the table.
 
 `apply()` is idempotent."""
 from __future__ import annotations
