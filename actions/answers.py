@@ -198,6 +198,11 @@ class ActionAnswer(Action):
         named = context.entities(tracker, "role") + context.entities(tracker, "jurisdiction")
         if not named and intent != "what_about":
             return None
+        kinds = {"role" if e.get("entity") == "role" else "place" for e in named}
+        if not kinds <= set(previous.params):
+            # "and Northern Ireland?" after a fact that only holds in Scotland: another unit's
+            # answer, which retrieval found with the previous question in mind
+            return None
         text = tracker.latest_message.get("text") or ""
         for entity in sorted(named, key=lambda e: -(e.get("start") or 0)):
             if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):

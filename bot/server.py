@@ -166,6 +166,8 @@ def main() -> None:
     _api_token(sys.argv)
     from bot import speedups
     speedups.apply()                       # after the validator above: it wraps that one
+    from bot.rasa_patches import parse_context
+    parse_context.apply()
     from rasa.__main__ import main as rasa_main
     rasa_main()
 

@@ -48,8 +48,8 @@ def variants(name: str) -> set[str]:
     forms = {base}
     if base.endswith("s") and len(base) > 3 and not base.endswith("ss"):
         forms.add(base[:-1])
-    elif len(base) >= 3 and base[-1].isalpha():
-        forms.add(base + "s")
+    elif (len(base) >= 3 and base[-1].isalpha()) or (len(base) == 2 and base.isalpha()):
+        forms.add(base + "s")          # "POs" as well as "PSOs"
     return forms
 
 

@@ -26,7 +26,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY,
+from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
                                        PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -34,6 +34,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from bot.components.encoder import Encoder, shared_encoder
 from bot.components.minilm import MiniLM, shared_minilm
+from bot.rasa_patches.parse_context import CONVERSATION
 from knowledge.bank import Misfit
 
 RETRIEVAL = "retrieval"
@@ -44,6 +45,7 @@ INDEX_FILE, META_FILE, LEXICAL_FILE = "index.npz", "units.json", "lexical.npz"
 DIALOGUE_ACTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "stop", "help",
                            "bot_challenge", "inform"})
 DIALOGUE_ACT_CONFIDENCE = 0.8
+QUESTION_INTENT = "ask_question"
 MASKS = {"role": "role", "jurisdiction": "place"}
 _PLACEHOLDER = re.compile(r"{(role|place)}")
 # Where a message asks two things: after a question mark, at "also" or "plus", or at an "and"
@@ -51,6 +53,11 @@ _PLACEHOLDER = re.compile(r"{(role|place)}")
 _SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\s*[;,]?\s+(?:and also|also|plus)\s+(?=\w+\s+\w+)|"
                     r"\s*,?\s+and\s+(?=(?:what|what's|whats|how|do|does|did|is|are|can|could|would|"
                     r"will|which|who|where|when|should|if so)\b)", re.I)
+# A message that leans on the one before: it opens as a continuation ("and", "what about", "so")
+# or points back at something it does not name ("do they carry guns?", "how long is it?").
+_LEANS_BACK = re.compile(r"^\W*(?:and|so|but|then|ok(?:ay)?|what about|how about|what if)\b|"
+                         r"\b(?:it|its|they|them|their|those|these|he|she|him|her|his)\b", re.I)
+_SHORT = 4          # words: "how long's the degree?" is about something said before
 
 
 def _lexical() -> HashingVectorizer:
@@ -91,7 +98,14 @@ class AnswerRetriever(GraphComponent):
             "rerank_weight": 0.45,      # MiniLM's share of the final score
             "sure": 0.75,               # a first-stage best this high, this far ahead of the
             "sure_margin": 0.1,         # next unit, skips the second stage
-        }
+            "previous_weight": 0.5,     # the previous question's share of a follow-up's query
+            "alone_enough": 0.6,        # a message scoring this alone needs no previous question
+            "context_bias": 0.06,       # a follow-up's reading must beat the message alone by this
+            "follow_up_lift": 0.08,     # a query mixing two questions scores lower on the same
+                                        # scale: its scores are lifted to the single message's
+            "repeat_penalty": 0.03,     # the previous answer again, as a follow-up's answer
+            "claims_act": 0.6,          # a unit this close takes the message from an unsure
+        }                               # dialogue act ("what is MAPPA" is not a call for help)
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -151,8 +165,10 @@ class AnswerRetriever(GraphComponent):
             text = message.get(TEXT) or ""
             if not text or self.index is None or self._plainly_a_dialogue_act(message):
                 continue
-            message.set(RETRIEVAL, self.retrieve(text, message.get(ENTITIES) or []),
-                        add_to_output=True)
+            conversation = (message.get("metadata") or {}).get(CONVERSATION)
+            found = self.retrieve(text, message.get(ENTITIES) or [], conversation)
+            message.set(RETRIEVAL, found, add_to_output=True)
+            self._claim_from_unsure_act(message, found)
         return messages
 
     @staticmethod
@@ -162,17 +178,64 @@ class AnswerRetriever(GraphComponent):
         return intent.get(INTENT_NAME_KEY) in DIALOGUE_ACTS and \
             (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= DIALOGUE_ACT_CONFIDENCE
 
-    def retrieve(self, text: str, entities: List[Dict[str, Any]]) -> Dict[str, Any]:
+    def _claim_from_unsure_act(self, message: Message, found: Dict[str, Any]) -> None:
+        """"What is MAPPA" or "how long then?" taken, unsure, for a call for help or a greeting
+        is a question when the bank has a close answer: the intent becomes `ask_question`, and the
+        classifier's guess stays in the ranking."""
+        intent = message.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) not in DIALOGUE_ACTS - {"inform"} or \
+                found["score"] < self._config["claims_act"]:
+            return
+        question = {INTENT_NAME_KEY: QUESTION_INTENT, PREDICTED_CONFIDENCE_KEY: found["score"]}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != QUESTION_INTENT]
+        message.set(INTENT, question, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [question] + ranking, add_to_output=True)
+
+    def retrieve(self, text: str, entities: List[Dict[str, Any]],
+                 conversation: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         whole = self.rank(text, entities)
+        followed = self._as_follow_up(text, entities, whole, conversation)
+        if followed is not None:
+            whole = followed
         # `fit` is how much the role and place named moved each unit; the answer action swaps it
         # for the conversation's when a follow-up names neither
         result = {"unit": whole[0][0], "score": round(whole[0][1], 4),
                   "ranking": [{"unit": u, "score": round(s, 4), "fit": round(f, 4)}
                               for u, s, f in whole[: self._config["ranking_length"]]]}
-        parts = self._parts(text, entities, whole[0])
-        if parts:
-            result["parts"] = parts
+        if followed is not None:
+            result["follow_up"] = True
+        else:
+            parts = self._parts(text, entities, whole[0])
+            if parts:
+                result["parts"] = parts
         return result
+
+    def _as_follow_up(self, text: str, entities: List[Dict[str, Any]], alone: List[tuple],
+                      conversation: Optional[Dict[str, Any]]) -> Optional[List[tuple]]:
+        """The ranking for the message read together with the previous question, when the message
+        leans on it and that reading fits better; None to keep the message's own ranking."""
+        previous = (conversation or {}).get("text")
+        if not isinstance(previous, str) or not previous.strip():
+            return None
+        leans = bool(_LEANS_BACK.search(text)) or len(text.split()) <= _SHORT
+        if not leans and alone[0][1] >= self._config["alone_enough"]:
+            return None
+        before = [e for e in conversation.get("entities") or [] if isinstance(e, dict)]
+        named = {e.get("entity") for e in entities}
+        carried = entities + [{**e, "start": None, "end": None} for e in before
+                              if e.get("entity") in MASKS and e.get("entity") not in named]
+        ranking = self.rank(text, carried, previous=mask(previous, before))
+        if not named & set(MASKS):
+            # the previous answer again is seldom a follow-up's answer ("and in London?", which
+            # names a place, is the answer action's to re-ask)
+            penalty = self._config["repeat_penalty"]
+            ranking = sorted(((u, s - penalty if u == conversation.get("unit") else s, f)
+                              for u, s, f in ranking), key=lambda r: -r[1])
+        bias = -self._config["context_bias"] if leans else self._config["context_bias"]
+        if not ranking or ranking[0][1] < alone[0][1] + bias:
+            return None
+        lift = self._config["follow_up_lift"]
+        return [(u, s + lift, f) for u, s, f in ranking]
 
     def _parts(self, text: str, entities: List[Dict[str, Any]], best) -> List[Dict[str, Any]]:
         """Two questions in one message: each part's best unit, when each part is confident on
@@ -204,13 +267,18 @@ class AnswerRetriever(GraphComponent):
                               "entities": inside})
         return found if len(found) >= 2 else []
 
-    def rank(self, text: str, entities: List[Dict[str, Any]]) -> List[tuple]:
-        """Every unit with its score, best first."""
+    def rank(self, text: str, entities: List[Dict[str, Any]],
+             previous: Optional[str] = None) -> List[tuple]:
+        """Every unit with its score, best first; with `previous` (a question already masked),
+        the message is read as a follow-up to it."""
         index = self.index
-        masked = _REPEATS.sub(lambda m: m.group(1) or " ", mask(text, entities))
-        meaning = index["vectors"] @ self.encoder.encode([masked])[0]
-        spelling = _lexical_rows(self._vectorizer, [masked], index["idf"]) @ index["lexical"].T
-        spelling = np.asarray(spelling.todense()).ravel()
+        masked = [_REPEATS.sub(lambda m: m.group(1) or " ", t)
+                  for t in [mask(text, entities)] + ([previous] if previous else [])]
+        meaning = index["vectors"] @ self._query(self.encoder.encode(masked))
+        lexical = _lexical_rows(self._vectorizer, masked, index["idf"])
+        spelling = lexical @ index["lexical"].T
+        spelling = self._query(np.asarray(spelling.todense()), normalised=False) / \
+            self._query_norm(lexical)
         weight = self._config["meaning_weight"]
         per_row = weight * meaning + (1 - weight) * spelling
         per_unit = np.maximum.reduceat(per_row, index["starts"])
@@ -227,7 +295,7 @@ class AnswerRetriever(GraphComponent):
         # Second stage: MiniLM, a stronger encoder too slow to compare with every question,
         # re-ranks the first stage's best few by their own questions.
         top = order[: self._config["rerank_top"]]
-        message = self.reranker.encode([masked])[0]
+        message = self._query(self.reranker.encode(masked))
         ends = np.append(index["starts"][1:], len(index["questions"]))
         closeness = np.array([(index["reranker"][index["starts"][i]:ends[i]] @ message).max() + adjustments[i]
                               for i in top])
@@ -238,6 +306,21 @@ class AnswerRetriever(GraphComponent):
         rest = [(units[i]["id"], float((1 - weight) * per_unit[i]), float(adjustments[i]))
                 for i in order[len(top):50]]
         return reranked + rest
+
+    def _query(self, rows: np.ndarray, normalised: bool = True) -> np.ndarray:
+        """One query from the message's row and, for a follow-up, the previous question's."""
+        if len(rows) == 1:
+            return rows[0]
+        query = rows[0] + self._config["previous_weight"] * rows[1]
+        return query / (np.linalg.norm(query) or 1.0) if normalised else query
+
+    def _query_norm(self, lexical) -> float:
+        """The length of the combined lexical query, whose rows are scored before combining."""
+        if lexical.shape[0] == 1:
+            return 1.0
+        weight = self._config["previous_weight"]
+        combined = lexical[0] + weight * lexical[1]
+        return float(np.sqrt(combined.multiply(combined).sum())) or 1.0
 
     def _adjustments(self, entities: List[Dict[str, Any]]) -> np.ndarray:
         """Re-rank by the role and place the message names: a unit that holds in another

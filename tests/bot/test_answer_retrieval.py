@@ -14,6 +14,7 @@ from bot.components.answer_retrieval import RETRIEVAL, AnswerRetriever, mask
 from bot.components.encoder import shared_encoder
 from bot.components.knowledge_entities import KnowledgeEntityExtractor, knowledge_names
 from bot.components.minilm import shared_minilm
+from bot.rasa_patches.parse_context import CONVERSATION
 
 SMALL_BANK = """
 sources:
@@ -145,6 +146,44 @@ def test_an_unrelated_message_scores_below_a_real_question(retriever, entities):
 def test_names_are_masked_so_one_question_serves_every_role(entities):
     text = "what band is a PSO in England"
     assert mask(text, entities(text)) == "what band is a role in place england"
+
+
+def ask_after(retriever, entities, previous, text, intent=None):
+    """`text` sent after `previous`, with the conversation the server's parse hands the NLU."""
+    data = {"text": text, "entities": entities(text),
+            "metadata": {CONVERSATION: {"text": previous, "entities": entities(previous), "unit": None}}}
+    if intent:
+        data["intent"] = {"name": intent[0], "confidence": intent[1]}
+    message = Message(data=data)
+    retriever.process([message])
+    return message
+
+
+def test_a_follow_up_that_points_back_is_read_with_the_previous_question(retriever, entities):
+    alone = ask(retriever, entities, "how much do they put into it?")
+    after = ask_after(retriever, entities, "which pension scheme is it", "how much do they put into it?")
+    found = after.get(RETRIEVAL)
+    assert found["unit"] == "pension" and found.get("follow_up")
+    assert alone["unit"] != "pension" or alone["score"] < found["score"]
+
+
+def test_a_new_question_is_not_bent_towards_the_previous_one(retriever, entities):
+    found = ask_after(retriever, entities, "which pension scheme is it",
+                      "do probation officers do home visits?").get(RETRIEVAL)
+    assert found["unit"] == "home-visits" and not found.get("follow_up")
+
+
+def test_a_close_answer_takes_the_message_from_an_unsure_dialogue_act(retriever, entities):
+    message = Message(data={"text": "which pension scheme do probation staff get",
+                            "entities": [], "intent": {"name": "help", "confidence": 0.4},
+                            "intent_ranking": [{"name": "help", "confidence": 0.4}]})
+    retriever.process([message])
+    assert message.get("intent")["name"] == "ask_question"
+    assert [r["name"] for r in message.get("intent_ranking")] == ["ask_question", "help"]
+    greeting = Message(data={"text": "hello there", "entities": [],
+                             "intent": {"name": "greet", "confidence": 0.6}})
+    retriever.process([greeting])
+    assert greeting.get("intent")["name"] == "greet"
 
 
 def test_the_fingerprint_changes_with_the_questions(facts, tmp_path):
