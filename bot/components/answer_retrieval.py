@@ -47,6 +47,9 @@ DIALOGUE_ACTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "stop"
 DIALOGUE_ACT_CONFIDENCE = 0.8
 QUESTION_INTENT = "ask_question"
 MASKS = {"role": "role", "jurisdiction": "place"}
+DEFAULT_PLACE = "england-wales"
+_DEFAULT_PLACE_NAMES = re.compile(r"(?:england|england (?:and|&) wales|(?:the )?u\.?k\.?|"
+                                  r"(?:the )?united kingdom|(?:great )?britain)$", re.I)
 _PLACEHOLDER = re.compile(r"{(role|place)}")
 # Where a message asks two things: after a question mark, at "also" or "plus", or at an "and"
 # that starts a second question ("what band is a PSO and what's the starting salary?").
@@ -77,9 +80,13 @@ def mask(text: str, entities: List[Dict[str, Any]]) -> str:
             continue
         out.append(text[at:entity["start"]])
         out.append(MASKS[entity["entity"]])
-        if entity["entity"] == "jurisdiction":
-            # "place texas": a state's own facts stay nearer to Texas than to America
-            out.append(" " + text[entity["start"]:entity["end"]].lower())
+        named = text[entity["start"]:entity["end"]]
+        if entity["entity"] == "jurisdiction" and not (
+                entity.get("value") == DEFAULT_PLACE and _DEFAULT_PLACE_NAMES.match(named)):
+            # "place texas": a state's own facts stay nearer to Texas than to America. England
+            # is where a question naming no place is about, so naming it adds nothing (a town in
+            # it, "place hull", still says something)
+            out.append(" " + named.lower())
         at = entity["end"]
     out.append(text[at:])
     return _PLACEHOLDER.sub(lambda m: m.group(1), "".join(out))

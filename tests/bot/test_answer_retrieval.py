@@ -144,8 +144,12 @@ def test_an_unrelated_message_scores_below_a_real_question(retriever, entities):
 
 
 def test_names_are_masked_so_one_question_serves_every_role(entities):
+    text = "what band is a PSO in Texas"
+    assert mask(text, entities(text)) == "what band is a role in place texas"
+    # England and Wales is where a question naming no place is about: naming it adds nothing,
+    # so "in England" matches the bank's questions written for any place
     text = "what band is a PSO in England"
-    assert mask(text, entities(text)) == "what band is a role in place england"
+    assert mask(text, entities(text)) == "what band is a role in place"
 
 
 def ask_after(retriever, entities, previous, text, intent=None):
