@@ -61,6 +61,12 @@ _JOB_WORD = (r"(?:officer|worker|manager|nurse|teacher|engineer|developer|doctor
              r"clerk|administrator|assistant|analyst|designer|scientist|carer|driver|director)")
 _ASKED_JOB = re.compile(r"\b(?:an?|the|as an?|become an?)\s+((?:[a-z\-]+\s+){0,2}" + _JOB_WORD + r")s?\b",
                         re.I)
+# What follows a qualification to name its subject: "in sports science", up to where the
+# sentence moves on.
+_STUDIED_IN = re.compile(r"\s+in\s+([a-z][a-z&' -]{2,40}?)(?=\s*[.,;:!?)]|\s+[-\u2013]\s|\s*$|"
+                         r"\s+(?:and|but|from|at|with|so|can|could|would|will|is|are|do|does|"
+                         r"which|what|how|for|because)\b)", re.I)
+OTHER_SUBJECT = "other"       # the subjects' catch-all in knowledge/facts/qualifications.yml
 HELD = "held"
 UNKNOWN_ROLE = "unknown_role"
 
@@ -134,8 +140,26 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             if (entity["entity"] == "role" and _HOLDS_ROLE.search(before)) or (
                     entity["entity"] in ("qualification", "subject") and _HOLDS_QUALIFICATION.search(before)):
                 entity["role"] = HELD
-        entities = names + self._numbers(text) + self._unknown_job(text, names)
+        entities = names + self._numbers(text) + self._unknown_job(text, names) + \
+            self._other_subject(text, names)
         return sorted(entities, key=lambda e: e["start"])
+
+    @staticmethod
+    def _other_subject(text: str, names: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """"A foundation degree in sports science": a subject the knowledge base has no name for
+        is still a subject, and an unrelated one, so the planner need not ask for it again."""
+        subjects = [e for e in names if e["entity"] == "subject"]
+        out = []
+        for entity in names:
+            if entity["entity"] != "qualification":
+                continue
+            match = _STUDIED_IN.match(text, entity["end"])
+            if match is None or any(match.start(1) <= e["start"] < match.end(1) for e in subjects):
+                continue
+            out.append({"entity": "subject", "start": match.start(1), "end": match.end(1),
+                        "value": OTHER_SUBJECT, "text": match.group(1), "confidence_entity": 1.0,
+                        **({"role": entity["role"]} if entity.get("role") else {})})
+        return out
 
     def _unknown_job(self, text: str, names: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """A job title outside the knowledge base, so the answer can say it does not know it

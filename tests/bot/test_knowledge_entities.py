@@ -46,6 +46,7 @@ def component(tmp_path_factory):
     ("tell me about the Probation Services Officer role", "pso"),
     ("what does a pqip learner do", "pqip-trainee"), ("how much does an SPO earn", "spo"),
     ("what about parole officers?", "us-parole-officer"),
+    ("and POs?", "po"),
 ])
 def test_roles_in_the_forms_people_type(component, text, value):
     assert ("role", value) in [(e, v) for e, v, _ in extract(component, text)]
@@ -129,6 +130,17 @@ def test_a_qualification_the_person_has_is_marked_and_one_asked_about_is_not(com
     assert [r for e, _, r in _marked(component, "I've got a degree in criminology")
             if e in ("qualification", "subject")] == ["held", "held"]
     assert [r for e, _, r in _marked(component, "do I need a degree?") if e == "qualification"] == [None]
+
+
+def test_a_subject_without_a_name_in_the_knowledge_base_is_still_a_subject(component):
+    # so the route planner does not ask "what subject did you study?" after being told
+    found = extract(component, "I've got a foundation degree in sports science. Which route is mine?")
+    assert ("subject", "other", "sports science") in found
+    found = extract(component, "I have an HND in mechanical engineering - can I apply?")
+    assert ("subject", "other", "mechanical engineering") in found
+    assert [(e, v) for e, v, _ in extract(component, "I have a degree in criminology")
+            if e == "subject"] == [("subject", "criminology")]
+    assert not [e for e in extract(component, "I have a degree, is that enough?") if e[0] == "subject"]
 
 
 def test_a_job_outside_the_knowledge_base_is_named_as_unknown(component):
