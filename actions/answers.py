@@ -22,7 +22,7 @@ from knowledge.queries import KnowledgeUnavailable
 logger = logging.getLogger(__name__)
 
 # Questions that, asked with personal details, are really "what is my route?".
-PERSONAL_TOPICS = ("entry", "route", "skip_pso", "age", "time_to_qualify")
+PERSONAL_TOPICS = ("entry", "route", "skip_pso", "time_to_qualify")
 
 # Retrieval scores (see `make eval` for how they were set): at or above ANSWER the best unit is
 # the answer; below it the bot says it does not have that and offers the nearest units.
@@ -231,6 +231,11 @@ class ActionAnswer(Action):
             return adv.plan(dataclasses.replace(context.profile(tracker), **details, jurisdiction=place))
         if about.unknown_role and topic in ROLE_TOPICS:
             return adv.unknown_role(about.unknown_role)
+        if topic == "age":
+            # "I'm 19, do I have to wait?" is about their age, whatever else they have said
+            age = details.get("age") or tracker.get_slot("age")
+            return adv.age_for(int(age), about.role, about.jurisdiction) if age else \
+                adv.answer(topic, about.role, about.jurisdiction, about.other_role)
         if topic in PERSONAL_TOPICS and (details or self._has_background(tracker)):
             # "I'm 40 with a degree, what do I need...": answer for this person, not in general
             profile = dataclasses.replace(context.profile(tracker), **details)  # slot = field name

@@ -121,6 +121,29 @@ class Advisor:
         answer.topic = "skip_pso"
         return answer
 
+    def age_for(self, age: int, role: str | None, jurisdiction: str | None) -> Answer:
+        """"I'm 19, do I have to wait?": whether this age is old enough (or too old) where the
+        person wants to work, then the rule it comes from. No "Yes"/"No" lead: "am I too old?"
+        and "can I apply?" want opposite ones."""
+        answer = self.answer("age", role, jurisdiction)
+        role_view = self.kb.find_role(role) if role else None
+        where = jurisdiction or (role_view.jurisdiction if role_view else None)
+        top = self._top(where)
+        lowest = self.kb.value("us-min-age" if top == "us" else "min-age") if top in ("us", "england-wales") else None
+        highest = self.kb.value("us-federal-max-age") if where == "us-federal" else None
+        if highest is not None and age >= highest:
+            verdict = f"At {age} you are over the age limit for a first federal appointment."
+        elif lowest is not None and age < lowest:
+            verdict = f"At {age} you are under the minimum age, so you would need to wait until you are {lowest:g}."
+        elif lowest is not None:
+            verdict = f"At {age} you are old enough to apply, and no upper age limit stops you."
+            if highest is not None:
+                verdict = f"At {age} you are within the age limits."
+        else:
+            return answer
+        answer.text = f"{verdict} {answer.text}"
+        return answer
+
     def unknown_role(self, name: str) -> Answer:
         examples = [self.kb.role(r).name for r in ("pso", "po", "prison-officer", "youth-justice-worker")
                     if r in self.kb.snapshot().roles]

@@ -189,3 +189,18 @@ def test_what_about_another_place_after_a_plan_re_plans_there(say):
     assert messages, "a follow-up after a plan must get a reply"
     assert "social work" in messages[0]["text"].lower()
     assert slots["jurisdiction"] == "scotland"
+
+
+def test_an_age_question_with_an_age_is_answered_for_that_age(say):
+    young, _ = run(ActionAnswer(), say("im 16, is there a minimum age for probation jobs",
+                                       "ask_question", retrieval={"unit": "age-rules", "score": 0.9}))
+    assert young[0]["text"].startswith("At 16 you are under the minimum age")
+    assert "18" in young[0]["text"]
+    older, _ = run(ActionAnswer(), say("I'm 60 and have a degree, is there an upper age limit?",
+                                       "ask_question", retrieval={"unit": "age-rules", "score": 0.9}))
+    # about their age, not a route plan because they mentioned a degree
+    assert older[0]["text"].startswith("At 60 you are old enough to apply")
+    assert "depends on" not in older[0]["text"]
+    federal, _ = run(ActionAnswer(), say("I'm 38, am I too old to be a federal probation officer?",
+                                         "ask_question", retrieval={"unit": "age-rules", "score": 0.9}))
+    assert federal[0]["text"].startswith("At 38 you are over the age limit") and "37" in federal[0]["text"]
