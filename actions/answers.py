@@ -82,6 +82,11 @@ class ActionAnswer(Action):
         events = [SlotSet(slot, value) for slot, value in details.items()]
         units = bank.units()
 
+        if about.unknown_place and not context.entity_values(tracker, "unit"):
+            # "what does a PO earn in Ontario?": England's figure would be a confident wrong answer
+            answer = adv.unknown_place(context.entities(tracker, context.UNKNOWN_PLACE)[0].get("text")
+                                       or about.unknown_place.title())
+            return self._send(dispatcher, tracker, answer, None, about, events)
         named = context.entity_values(tracker, "unit")
         if named:                                    # a suggestion's button
             unit = units.get(named[0])

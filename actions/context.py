@@ -12,6 +12,7 @@ from knowledge.planner import Profile
 # How the NLU (bot/components/knowledge_entities.py) marks what a message says about the person.
 HELD = "held"
 UNKNOWN_ROLE = "unknown_role"
+UNKNOWN_PLACE = "unknown_place"
 
 QUESTION_INTENTS = ("ask_question",)
 
@@ -21,6 +22,7 @@ class Subject:
     other_role: str | None
     jurisdiction: str | None
     unknown_role: str | None = None
+    unknown_place: str | None = None      # "in Ontario": a place the knowledge base does not cover
 
 
 def entities(tracker: Tracker, kind: str) -> list[dict]:
@@ -70,6 +72,10 @@ def subject(tracker: Tracker, part: list[dict] | None = None) -> Subject:
     else:
         asked = [r for r in entity_values(tracker, "role") if r != held_role(tracker)]
         places = entity_values(tracker, "jurisdiction")
+    if part is None and not places:
+        elsewhere = entity_values(tracker, UNKNOWN_PLACE)
+        if elsewhere:
+            return Subject(asked[0] if asked else None, None, None, unknown_place=elsewhere[0])
     if asked:
         return Subject(asked[0], asked[1] if len(asked) > 1 else None, places[0] if places else None)
     unknown = [e.get("value") for e in (part if part is not None else entities(tracker, UNKNOWN_ROLE))

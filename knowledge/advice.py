@@ -151,6 +151,23 @@ class Advisor:
                 f"close to them, such as " + ", ".join(examples[:-1]) + f" and {examples[-1]}.")
         return Answer(text, kind="unknown", topic="overview").suggest(*self._menu())
 
+    def unknown_place(self, name: str) -> Answer:
+        """"How much does a PO earn in Ontario?": say which places the knowledge base covers,
+        rather than answer with another country's rules or figures."""
+        covered = self.covered_places()
+        names = [place for _, place in covered]
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+        text = (f"I don't have probation careers information for {name}, so I won't guess. "
+                f"I cover {listed}.")
+        return Answer(text, kind="unknown", topic="overview").suggest(
+            *(Suggestion.unit(f"How does probation work in {place}?", "place-overview", jurisdiction=jid)
+              for jid, place in covered[:3]))
+
+    def covered_places(self) -> list[tuple[str, str]]:
+        """(id, name) of each country the knowledge base covers."""
+        return [(jid, place) for jid, (place, part_of) in self.kb.snapshot().jurisdictions.items()
+                if part_of is None]
+
     # -- helpers ---------------------------------------------------------------------------------
     def _top(self, jurisdiction: str | None) -> str:
         return self.kb.jurisdiction_chain(jurisdiction)[-1] if jurisdiction else "england-wales"

@@ -69,6 +69,20 @@ _STUDIED_IN = re.compile(r"\s+in\s+([a-z][a-z&' -]{2,40}?)(?=\s*[.,;:!?)]|\s+[-\
 OTHER_SUBJECT = "other"       # the subjects' catch-all in knowledge/facts/qualifications.yml
 HELD = "held"
 UNKNOWN_ROLE = "unknown_role"
+# Places people ask about that the knowledge base does not cover, so "what does a probation
+# officer earn in Ontario?" is told that, not given England's figure. A place the person comes
+# from ("my degree is from Nigeria") is not where they ask to work, and does not count.
+UNKNOWN_PLACE = "unknown_place"
+_OTHER_PLACES = re.compile(
+    r"\b(australia|new south wales|queensland|western australia|south australia|tasmania|"
+    r"new zealand|canada|ontario|quebec|british columbia|alberta|manitoba|nova scotia|"
+    r"(?:republic of )?ireland|eire|india|pakistan|nigeria|ghana|kenya|south africa|jamaica|"
+    r"trinidad|barbados|germany|france|spain|italy|portugal|netherlands|belgium|sweden|norway|"
+    r"denmark|finland|poland|romania|greece|switzerland|austria|singapore|hong kong|dubai|"
+    r"united arab emirates|uae|saudi arabia|qatar|malaysia|philippines|japan|china|brazil|mexico|"
+    r"toronto|vancouver|montreal|sydney|melbourne|brisbane|auckland|dublin|cork)\b", re.I)
+_FROM_THERE = re.compile(r"\b(?:from|degree|qualifications?|university|uni|studied|moved|moving "
+                         r"back|citizen|passport|born|grew up)\b[^.?!]{0,40}$", re.I)
 
 
 def _number(text: str) -> int:
@@ -141,8 +155,21 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
                     entity["entity"] in ("qualification", "subject") and _HOLDS_QUALIFICATION.search(before)):
                 entity["role"] = HELD
         entities = names + self._numbers(text) + self._unknown_job(text, names) + \
-            self._other_subject(text, names)
+            self._other_subject(text, names) + self._unknown_place(text, names)
         return sorted(entities, key=lambda e: e["start"])
+
+    @staticmethod
+    def _unknown_place(text: str, names: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """A country or region outside the knowledge base, asked about as a place to work."""
+        # any known name counts: "a probation officer in Northern Ireland" names a role
+        taken = [range(e["start"], e["end"]) for e in names]
+        for match in _OTHER_PLACES.finditer(text[:5000]):
+            if any(t.start < match.end() and match.start() < t.stop for t in taken) or \
+                    _FROM_THERE.search(text[:match.start()]):
+                continue
+            return [{"entity": UNKNOWN_PLACE, "start": match.start(), "end": match.end(),
+                     "value": match.group(1).lower(), "text": match.group(1), "confidence_entity": 1.0}]
+        return []
 
     @staticmethod
     def _other_subject(text: str, names: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -204,3 +204,12 @@ def test_an_age_question_with_an_age_is_answered_for_that_age(say):
     federal, _ = run(ActionAnswer(), say("I'm 38, am I too old to be a federal probation officer?",
                                          "ask_question", retrieval={"unit": "age-rules", "score": 0.9}))
     assert federal[0]["text"].startswith("At 38 you are over the age limit") and "37" in federal[0]["text"]
+
+
+def test_a_place_the_knowledge_base_does_not_cover_gets_no_other_countrys_figure(say):
+    messages, slots = run(ActionAnswer(), say("What's the salary of a probation officer in Ontario?",
+                                              "ask_question"))
+    text = messages[0]["text"]
+    assert text.startswith("I don't have probation careers information for Ontario")
+    assert "£" not in text and "$" not in text and "Scotland" in text
+    assert messages[0]["buttons"]

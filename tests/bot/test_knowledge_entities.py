@@ -143,6 +143,17 @@ def test_a_subject_without_a_name_in_the_knowledge_base_is_still_a_subject(compo
     assert not [e for e in extract(component, "I have a degree, is that enough?") if e[0] == "subject"]
 
 
+def test_a_place_outside_the_knowledge_base_is_named_as_unknown_where_asked_about(component):
+    assert ("unknown_place", "ontario", "Ontario") in extract(
+        component, "What's the salary of a probation officer in Ontario?")
+    # where the person comes from is not where they ask to work
+    assert not [e for e in extract(component, "My degree is from a university in Nigeria, does it count?")
+                if e[0] == "unknown_place"]
+    # a covered place, or a role named with it, is not unknown
+    for text in ("how do I become a probation officer in Northern Ireland?", "jobs in northern ireland"):
+        assert not [e for e in extract(component, text) if e[0] == "unknown_place"], text
+
+
 def test_a_job_outside_the_knowledge_base_is_named_as_unknown(component):
     assert ("unknown_role", "astronaut", None) in _marked(component, "what band is an astronaut?")
     found = _marked(component, "what band is a probation officer?")
