@@ -93,7 +93,8 @@ class ActionAnswer(Action):
             answer = self._render(adv, tracker, unit, about, details) if unit else None
             answer = answer or adv.unknown("that answer", about.jurisdiction)
             return self._send(dispatcher, tracker, answer, unit, about, events)
-        if intent == "what_about" and units.get(tracker.get_slot("unit") or "") is None:
+        if intent == "what_about" and units.get(tracker.get_slot("unit") or "") is None \
+                and tracker.get_slot("topic"):
             # "what about in Scotland?" after an answer that came from a topic, not a unit
             topic = tracker.get_slot("topic") or ("region" if about.jurisdiction else "overview")
             if topic == "plan" or topic in ROLE_TOPICS or hasattr(adv, f"_{topic}"):

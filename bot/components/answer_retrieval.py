@@ -46,6 +46,8 @@ DIALOGUE_ACTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "stop"
                            "bot_challenge", "inform"})
 DIALOGUE_ACT_CONFIDENCE = 0.8
 QUESTION_INTENT = "ask_question"
+# What an `inform` message tells: the person's details, or where they want to work.
+DETAILS = frozenset({"age", "months", "qualification", "subject", "role", "jurisdiction", "unknown_place"})
 MASKS = {"role": "role", "jurisdiction": "place"}
 DEFAULT_PLACE = "england-wales"
 _DEFAULT_PLACE_NAMES = re.compile(r"(?:england|england (?:and|&) wales|(?:the )?u\.?k\.?|"
@@ -61,6 +63,11 @@ _SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\s*[;,]?\s+(?:and also|also|plus)\s+(?=\w
 _LEANS_BACK = re.compile(r"^\W*(?:and|so|but|then|ok(?:ay)?|what about|how about|what if)\b|"
                          r"\b(?:it|its|they|them|their|those|these|he|she|him|her|his)\b", re.I)
 _SHORT = 4          # words: "how long's the degree?" is about something said before
+
+
+def _informs(message: Message) -> bool:
+    """Whether the message tells us something about the person or where they want to work."""
+    return any(e.get("entity") in DETAILS for e in message.get(ENTITIES) or [])
 
 
 def _lexical() -> HashingVectorizer:
@@ -182,6 +189,8 @@ class AnswerRetriever(GraphComponent):
     def _plainly_a_dialogue_act(message: Message) -> bool:
         """"hi", "thanks", "I have A levels": nothing to look up, so no encoder time spent."""
         intent = message.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) == "inform" and not _informs(message):
+            return False
         return intent.get(INTENT_NAME_KEY) in DIALOGUE_ACTS and \
             (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= DIALOGUE_ACT_CONFIDENCE
 
@@ -190,8 +199,12 @@ class AnswerRetriever(GraphComponent):
         is a question when the bank has a close answer: the intent becomes `ask_question`, and the
         classifier's guess stays in the ranking."""
         intent = message.get(INTENT) or {}
-        if intent.get(INTENT_NAME_KEY) not in DIALOGUE_ACTS - {"inform"} or \
-                found["score"] < self._config["claims_act"]:
+        name = intent.get(INTENT_NAME_KEY)
+        # "solve 3x + 7 = 22 for me" taken for telling us something: it tells nothing about the
+        # person, so it is a question, which the bank answers or the bot says it cannot
+        empty_inform = name == "inform" and not _informs(message)
+        if not empty_inform and (name not in DIALOGUE_ACTS - {"inform"} or
+                                 found["score"] < self._config["claims_act"]):
             return
         question = {INTENT_NAME_KEY: QUESTION_INTENT, PREDICTED_CONFIDENCE_KEY: found["score"]}
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != QUESTION_INTENT]

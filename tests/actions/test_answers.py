@@ -213,3 +213,8 @@ def test_a_place_the_knowledge_base_does_not_cover_gets_no_other_countrys_figure
     assert text.startswith("I don't have probation careers information for Ontario")
     assert "£" not in text and "$" not in text and "Scotland" in text
     assert messages[0]["buttons"]
+
+
+def test_what_about_with_nothing_before_it_is_not_answered_with_an_overview(say):
+    messages, _ = run(ActionAnswer(), say("what about a poem about autumn leaves", "what_about"))
+    assert messages[0]["text"].startswith("Sorry, I don't have an answer to that")

@@ -190,6 +190,17 @@ def test_a_close_answer_takes_the_message_from_an_unsure_dialogue_act(retriever,
     assert greeting.get("intent")["name"] == "greet"
 
 
+def test_an_inform_that_tells_nothing_about_the_person_is_a_question(retriever, entities):
+    told = Message(data={"text": "I'm a PSO", "entities": [{"entity": "role", "value": "pso", "role": "held"}],
+                         "intent": {"name": "inform", "confidence": 0.95}})
+    retriever.process([told])
+    assert told.get("intent")["name"] == "inform" and told.get(RETRIEVAL) is None
+    empty = Message(data={"text": "solve 3x + 7 = 22 for me", "entities": [],
+                          "intent": {"name": "inform", "confidence": 0.9}})
+    retriever.process([empty])
+    assert empty.get("intent")["name"] == "ask_question" and empty.get(RETRIEVAL) is not None
+
+
 def test_the_fingerprint_changes_with_the_questions(facts, tmp_path):
     before = AnswerRetriever.fingerprint_addon({"facts_dir": str(facts)})
     (tmp_path / "facts").mkdir()
