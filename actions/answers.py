@@ -120,7 +120,7 @@ class ActionAnswer(Action):
             answer = self._render(adv, tracker, follow, about, details)
             return self._send(dispatcher, tracker, answer, follow, about, events)
         margin = DIALOGUE_ACT_MARGIN.get(intent, 0.0)
-        if intent == "out_of_scope" and tracker.get_slot("unit"):
+        if intent == "out_of_scope" and (tracker.get_slot("unit") or tracker.get_slot("topic")):
             margin = 0.0     # mid-conversation, "how long would that take me?" is a follow-up
         if intent in DIALOGUE_ACT_MARGIN and confidence >= 0.5 and score < ANSWER + margin:
             dispatcher.utter_message(response=f"utter_{intent}")
@@ -186,7 +186,7 @@ class ActionAnswer(Action):
             where = unit.jurisdiction
             where_top = adv.kb.jurisdiction_chain(where)[-1] if where else None
             score = entry["score"] - entry["fit"] + misfit(where, where_top, unit.roles, unit.params,
-                                                          places, places_top, roles)
+                                                          places, places_top, roles, carried=True)
             ranking.append({**entry, "score": round(score, 4)})
         if not ranking:
             return found

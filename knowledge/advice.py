@@ -534,8 +534,10 @@ class Advisor:
             return Answer(text).cite(*facts[1:4]).suggest(
                 *[Suggestion.unit(f"Tell me about {self.kb.jurisdiction_name(j)}", "place-overview", jurisdiction=j)
                   for j in TOP_LEVEL if j in differences])
+        # about the place, not one of its jobs ("youth offending team officers are employed by
+        # councils" is an organisation fact about England and Wales too)
         facts = [f for f in self.kb.facts("organisation", jurisdiction=jurisdiction)
-                 if f.jurisdiction == jurisdiction][:1]
+                 if f.jurisdiction == jurisdiction and not f.roles][:1]
         facts += [f for f in self.kb.facts("entry", jurisdiction=jurisdiction)
                   if f.jurisdiction == jurisdiction and not f.roles][:1]
         if not facts:

@@ -50,10 +50,10 @@ class Misfit:
     role: float = 0.2            # a unit only about other roles than the one asked about
 
     def __call__(self, where: str | None, where_top: str | None, unit_roles, params,
-                 places: set, places_top: set, roles: set) -> float:
+                 places: set, places_top: set, roles: set, carried: bool = False) -> float:
         """`where` is the unit's jurisdiction and `where_top` the country it is part of;
         `places` the jurisdictions asked about, `places_top` their countries (or those of the
-        roles named); `roles` the roles named."""
+        roles named); `roles` the roles named, in this message or (`carried`) earlier."""
         drop = 0.0
         if "place" not in params:
             if places_top and where_top and where_top not in places_top:
@@ -62,6 +62,9 @@ class Misfit:
                 drop += self.local
             elif not places_top and where_top and where_top != "england-wales" and not roles:
                 drop += self.default_place
-        if unit_roles and "role" not in params and not (roles or DEFAULT_ROLES) & set(unit_roles):
+        # a probation officer and the trainee becoming one are talked about in one breath: "would
+        # I get paid while I train?" after a question about POs is about the trainee
+        allowed = roles | DEFAULT_ROLES if carried and roles & DEFAULT_ROLES else roles or DEFAULT_ROLES
+        if unit_roles and "role" not in params and not allowed & set(unit_roles):
             drop += self.role
         return -drop

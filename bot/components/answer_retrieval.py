@@ -118,7 +118,7 @@ class AnswerRetriever(GraphComponent):
             "follow_up_lift": 0.08,     # a query mixing two questions scores lower on the same
                                         # scale: its scores are lifted to the single message's
             "repeat_penalty": 0.03,     # the previous answer again, as a follow-up's answer
-            "claims_act": 0.6,          # a unit this close takes the message from an unsure
+            "claims_act": 0.55,         # a unit this close takes the message from an unsure
         }                               # dialogue act ("what is MAPPA" is not a call for help)
 
     @classmethod

@@ -218,3 +218,15 @@ def test_a_place_the_knowledge_base_does_not_cover_gets_no_other_countrys_figure
 def test_what_about_with_nothing_before_it_is_not_answered_with_an_overview(say):
     messages, _ = run(ActionAnswer(), say("what about a poem about autumn leaves", "what_about"))
     assert messages[0]["text"].startswith("Sorry, I don't have an answer to that")
+
+
+def test_how_probation_works_in_england_is_about_the_service_not_one_of_its_jobs(say):
+    messages, _ = run(ActionAnswer(), say("how does probation work in England?", "ask_question"))
+    text = messages[0]["text"]
+    assert "Probation Service" in text and "Youth offending" not in text
+
+
+def test_training_questions_after_talk_of_probation_officers_are_about_the_trainee(say):
+    messages, _ = run(ActionAnswer(), say("would I get paid while I train?", "ask_question",
+                                          {"role": "po", "topic": "entry"}))
+    assert "£" in messages[0]["text"] and "trainee" in messages[0]["text"].lower()
