@@ -1,7 +1,7 @@
 """The recommended route as a timeline: where the person starts, each stage with its length and
 band, where it leads, the total, and why each step. It travels beside the answer's text (the
 text is unchanged), for channels that draw it: the widget as an SVG, the others as a compact
-text line (`timeline_text`)."""
+text line (bot/channels/route_text.py)."""
 from __future__ import annotations
 
 from knowledge.planner import Plan, Profile
@@ -40,14 +40,3 @@ def timeline(kb: KnowledgeBase, plan: Plan, profile: Profile) -> dict | None:
                        "why": "Where the route leads."})
     return {"stages": stages, "total": route.length_text(), "status": plan.status}
 
-
-def timeline_text(drawn: dict | None) -> str | None:
-    """"PSO (Band 3) → PQiP 15-month route (15 months, Band 3) → PO (Band 4); 15 months in all"."""
-    if not drawn:
-        return None
-    parts = []
-    for stage in drawn["stages"]:
-        details = ", ".join(filter(None, [stage.get("length"), stage.get("band")]))
-        parts.append(f"{stage['name']} ({details})" if details else stage["name"])
-    total = f"; {drawn['total']} in all" if drawn.get("total") else ""
-    return "Route: " + " → ".join(parts) + total

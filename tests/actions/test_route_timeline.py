@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from actions.route_plan import ActionPlanRoute
-from actions.route_timeline import timeline_text
+from bot.channels.route_text import timeline_text
 from tests.actions.conftest import run
 
 
@@ -29,7 +29,7 @@ def test_a_criminology_graduate_gets_the_15_month_route_to_po(say):
     drawn = messages[0]["answer"]["timeline"]
     assert [s["name"] for s in drawn["stages"]] == ["PQiP 15-month route", "PO"]
     assert drawn["total"] == "15 months"
-    assert timeline_text(drawn) == ("Route: PQiP 15-month route (15 months, Band 3) → PO (Band 4)"
+    assert timeline_text(messages[0]["answer"]) == ("Route: PQiP 15-month route (15 months, Band 3) → PO (Band 4)"
                                     "; 15 months in all")
 
 
