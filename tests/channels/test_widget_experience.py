@@ -1,0 +1,100 @@
+"""The widget beyond the answers, in headless Chromium against the real bot: starter questions on
+an empty conversation, the helpful / not helpful control (by keyboard, with a comment, stored
+with the turn it rates), the route plan drawn as an accessible timeline, and the privacy line.
+Screenshots go to results/screenshots/."""
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from bot import feedback
+from tests.channels.test_widget import stored
+from tests.channels.widget_fixtures import Widget, screenshot, wait
+
+pytest_plugins = ["tests.channels.widget_fixtures"]
+
+
+def opened(browser, page) -> Widget:
+    browser.set_window_size(1280, 900)
+    browser.get(page)
+    widget = Widget(browser)
+    widget.open()
+    widget.wait_connected()
+    return widget
+
+
+def ratings_of(sender: str, timeout: float = 20) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with feedback.engine_for(feedback.store_url()).connect() as connection:
+            rows = [dict(r._mapping) for r in connection.execute(
+                sa.select(feedback.ratings_table).where(feedback.ratings_table.c.sender_id == sender))]
+        if rows or time.monotonic() > deadline:
+            return rows
+
+
+def test_an_empty_conversation_offers_starter_questions_that_ask_themselves(browser, page):
+    widget = opened(browser, page)
+    starters = widget.all(".pca-starters .pca-chip")
+    assert [s.text for s in starters] == [
+        "What band is a PSO?", "How do I become a probation officer?",
+        "Can I skip the PSO stage with a criminology degree?", "How much do trainees earn?"]
+    assert widget.one(".pca-starters").get_attribute("aria-label") == "Questions to start with"
+    assert "kept for 90 days" in widget.one(".pca-privacy").text
+    screenshot(browser, "widget-starters")
+    before = len(widget.bot_messages())
+    starters[0].click()
+    answer = widget.wait_answer(before)
+    assert "Band 3" in answer.text
+    assert widget.user_texts() == ["What band is a PSO?"]
+    assert widget.all(".pca-starters") == []            # gone once the conversation started
+
+
+def test_not_helpful_with_a_comment_by_keyboard_is_stored_with_the_answer_it_rates(browser, page):
+    widget = opened(browser, page)
+    answer = widget.ask("what band is a PSO?")
+    control = answer.find_element(By.CSS_SELECTOR, ".pca-rate")
+    assert control.get_attribute("aria-label") == "Was this answer helpful?"
+    down = control.find_element(By.CSS_SELECTOR, ".pca-rate-down")
+    assert down.text == "Not helpful"
+    down.send_keys(Keys.ENTER)                       # a keyboard press, not a mouse click
+    comment = control.find_element(By.CSS_SELECTOR, ".pca-rate-comment")
+    wait(browser, comment.is_displayed, message="no comment box after 'not helpful'")
+    assert widget.active_class() == "pca-rate-comment"
+    comment.send_keys("I wanted the salary too\n")
+    note = control.find_element(By.CSS_SELECTOR, ".pca-rate-note")
+    wait(browser, lambda: "will see it" in note.text, message=f"no thanks shown: {note.text!r}")
+    assert down.get_attribute("aria-pressed") == "true"
+    assert control.find_element(By.CSS_SELECTOR, ".pca-rate-up").get_attribute("aria-pressed") == "false"
+    screenshot(browser, "widget-feedback")
+    [row] = ratings_of(stored(browser)["sessionId"])
+    assert (row["question"], row["unit"], row["rating"], row["comment"]) == (
+        "what band is a PSO?", "role-band", "not_helpful", "I wanted the salary too")
+
+    browser.refresh()                                # the rating is still shown after a reload
+    widget = Widget(browser)
+    wait(browser, lambda: widget.all(".pca-rate-down"), message="history not shown")
+    assert widget.one(".pca-rate-down").get_attribute("aria-pressed") == "true"
+
+
+def test_a_planned_route_is_drawn_as_a_timeline_with_a_text_alternative(browser, page):
+    widget = opened(browser, page)
+    widget.ask("can you plan my route into probation?")
+    plan = widget.ask("I have A levels")
+    assert "27" in plan.find_element(By.CSS_SELECTOR, ".pca-text").text
+    figure = plan.find_element(By.CSS_SELECTOR, ".pca-timeline")
+    picture = figure.find_element(By.CSS_SELECTOR, "svg")
+    assert picture.get_attribute("role") == "img"
+    said = browser.execute_script(
+        "return arguments[0].querySelector('desc').textContent", picture)
+    assert said.startswith("Route: PQiP 27-month route (27 months, Band 3), then PO (Band 4)"), said
+    assert len(picture.find_elements(By.CSS_SELECTOR, "circle")) == 2
+    assert figure.find_element(By.CSS_SELECTOR, "figcaption").text == "Total: 27 months"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", figure)
+    screenshot(browser, "widget-route-timeline")
+    figure.find_element(By.CSS_SELECTOR, "summary").click()
+    reasons = [li.text for li in figure.find_elements(By.CSS_SELECTOR, "li")]
+    assert len(reasons) == 2 and all(": " in r for r in reasons)
