@@ -6,6 +6,7 @@
     shell     chat in the terminal
     validate  rasa data validate
     eval      answer-level accuracy over REST (results/eval.md) and the held-out NLU report
+    review    the editors' review page, results/review.html (--since, --channel; see --help)
 """
 from __future__ import annotations
 
@@ -302,9 +303,13 @@ def intent_report() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["review"]:          # it has options of its own
+        from bot.review.command import main as review
+        return review(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["kb", "train", "run", "shell", "validate", "eval"])
+    parser.add_argument("command", choices=["kb", "train", "run", "shell", "validate", "eval", "review"])
     parser.add_argument("--force", action="store_true", help="train even if nothing changed")
     args = parser.parse_args(argv)
     return {
