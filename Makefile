@@ -20,7 +20,7 @@ PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.
 	[ -n "$$c" ] || continue; \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
 
-.PHONY: help venv run test test-scale shell train eval kb validate bench clean browser scale-tools schemas review
+.PHONY: help venv run test test-scale shell train eval kb validate bench clean browser scale-tools schemas review purge
 
 help:
 	@echo "make run    start the bot (Rasa server + action server), training a model first if needed"
@@ -81,6 +81,9 @@ bench: $(STAMP)
 # SINCE=7d or SINCE=2026-12-01, CHANNEL=rest|socketio|slack|telegram narrow it.
 review: $(STAMP)
 	$(PY) -m bot review $(if $(SINCE),--since $(SINCE)) $(if $(CHANNEL),--channel $(CHANNEL))
+
+purge: $(STAMP)
+	$(PY) -m bot purge
 
 # The widget's browser test drives Debian's Chromium and chromedriver; installed when missing.
 browser:

@@ -7,6 +7,7 @@
     validate  rasa data validate
     eval      answer-level accuracy over REST (results/eval.md) and the held-out NLU report
     review    the editors' review page, results/review.html (--since, --channel; see --help)
+    purge     delete conversations and ratings older than CONVERSATION_RETENTION_DAYS
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot import retention
 from bot import settings as settings_module
 from bot.channels.credentials import write_credentials
 from bot.processes import process_tree
@@ -221,7 +223,11 @@ def run() -> int:
             site = web.start_beside_bot(cfg)
             print(f"\nThe bot is running: REST at http://localhost:{cfg.bot_port}/webhooks/rest/webhook, "
                   f"socket.io on port {cfg.bot_port}. Press Ctrl-C to stop.\n", flush=True)
+        next_purge = time.monotonic()
         while not stopping and all(p.poll() is None for p in processes):
+            if time.monotonic() >= next_purge:
+                purge_on_schedule(cfg)
+                next_purge = time.monotonic() + retention.PURGE_EVERY_SECONDS
             time.sleep(0.5)
     finally:
         if site:
@@ -229,6 +235,14 @@ def run() -> int:
         stop(processes)
     failed = [p for p in processes if p.returncode not in (0, -signal.SIGINT, -signal.SIGTERM, None)]
     return 1 if failed and not stopping else 0
+
+
+def purge_on_schedule(cfg) -> None:
+    # A database that is down for a moment must not stop the bot; the next round tries again.
+    try:
+        retention.purge(_env()["TRACKER_STORE_URL"], cfg.retention_days)
+    except Exception as error:
+        print(f"could not delete old conversations this time: {error}", file=sys.stderr, flush=True)
 
 
 def shell() -> int:
@@ -309,10 +323,11 @@ def main(argv: list[str] | None = None) -> int:
         return review(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["kb", "train", "run", "shell", "validate", "eval", "review"])
+    parser.add_argument("command", choices=["kb", "train", "run", "shell", "validate", "eval", "review",
+                                                "purge"])
     parser.add_argument("--force", action="store_true", help="train even if nothing changed")
     args = parser.parse_args(argv)
     return {
         "kb": build_knowledge, "train": lambda: train(args.force), "run": run, "shell": shell,
-        "validate": validate, "eval": evaluate,
+        "validate": validate, "eval": evaluate, "purge": retention.main,
     }[args.command]()

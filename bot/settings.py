@@ -15,6 +15,7 @@ class Settings:
     models_dir: Path
     host: str
     keep_models: int = 3
+    retention_days: int = 90
 
     @property
     def action_url(self) -> str:
@@ -65,4 +66,5 @@ def load() -> Settings:
         models_dir=Path(os.environ.get("MODELS_DIR", ROOT / "models")),
         host=os.environ.get("BOT_HOST", "0.0.0.0"),
         keep_models=_count("KEEP_MODELS", 3, least=1),
+        retention_days=_count("CONVERSATION_RETENTION_DAYS", 90, least=1),
     )
