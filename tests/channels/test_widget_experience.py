@@ -78,6 +78,12 @@ def test_not_helpful_with_a_comment_by_keyboard_is_stored_with_the_answer_it_rat
     widget = Widget(browser)
     wait(browser, lambda: widget.all(".pca-rate-down"), message="history not shown")
     assert widget.one(".pca-rate-down").get_attribute("aria-pressed") == "true"
+    # restored scrolled to the newest message
+    log = widget.one(".pca-log")
+    wait(browser, lambda: browser.execute_script(
+        "const l = arguments[0]; return l.scrollHeight > l.clientHeight && "
+        "l.scrollTop + l.clientHeight >= l.scrollHeight - 2", log),
+        message="the log was not scrolled to the newest message after the reload")
 
 
 def test_a_planned_route_is_drawn_as_a_timeline_with_a_text_alternative(browser, page):

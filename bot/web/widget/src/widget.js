@@ -109,8 +109,10 @@ function mount() {
     launcher.hidden = open && window.matchMedia("(max-width: 480px)").matches;
     launcher.setAttribute("aria-expanded", String(open));
     store.update({ open });
+    // the newest message in view, after a reload too (the log had no height while hidden)
+    if (open) scrollToEnd();
     if (!focus) return;
-    if (open) { scrollToEnd(); input.focus(); } else { launcher.focus(); }
+    if (open) input.focus(); else launcher.focus();
   };
 
   const connection = connect(server, {
