@@ -1,12 +1,15 @@
-"""What the widget needs beside an answer's text to draw more than text: the turn id it rates
-the answer with, and the answer's kind, topic, unit and route timeline (actions/render.py).
+"""What the widget (and REST) need beside an answer's text to show more than text: the turn id
+the widget rates the answer with, and the answer's kind, topic, unit and route timeline
+(actions/render.py).
 
-Rasa's socket.io output sends the text only, split into paragraphs; this one sends the same
-messages and adds the extras to the last of them, so a client that ignores them sees no change."""
+Rasa's socket.io and REST outputs send the text only (socket.io split into paragraphs); these
+send the same messages and add the extras to the last of an answer's, so a client that ignores
+them sees no change."""
 from __future__ import annotations
 
 from typing import Any
 
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.channels.socketio import SocketIOOutput
 
 # The parts of the answer's structure the widget uses.
@@ -58,3 +61,25 @@ class RatedSocketIOOutput(SocketIOOutput):
         await self._with_extras(recipient_id, kwargs.get("answer"),
                                 lambda: super(RatedSocketIOOutput, self).send_text_with_buttons(
                                     recipient_id, text, buttons, **kwargs))
+
+
+class AnswerCollectingOutputChannel(CollectingOutputChannel):
+    """The REST channel's collector: Rasa's, with the answer's structure (no turn id: REST names
+    the conversation, and a rating there rates its latest answer) on the last message of an
+    answer, so that REST clients and the terminal can show a route's timeline."""
+
+    def _add_extras(self, answer: Any, before: int) -> None:
+        extras = widget_extras(None, answer)
+        if extras and len(self.messages) > before:
+            self.messages[-1] = {**self.messages[-1], **extras}
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        before = len(self.messages)
+        await super().send_text_message(recipient_id, text, **kwargs)
+        self._add_extras(kwargs.get("answer"), before)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list,
+                                     **kwargs: Any) -> None:
+        before = len(self.messages)
+        await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+        self._add_extras(kwargs.get("answer"), before)

@@ -48,3 +48,20 @@ def test_a_plain_response_is_sent_as_rasa_sends_it():
     args = ("Hello! I can help.\n\nAsk me anything.", [{"title": "T", "payload": "/p"}])
     assert sent_by(RatedSocketIOOutput, "send_text_with_buttons", *args) == \
         sent_by(SocketIOOutput, "send_text_with_buttons", *args)
+
+
+def test_rest_collects_rasas_messages_with_the_answer_structure_on_the_last():
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    from bot.channels.rated_output import AnswerCollectingOutputChannel
+
+    def collected(channel, method: str, *args, **kwargs) -> list[dict]:
+        asyncio.run(getattr(channel, method)("me", *args, **kwargs))
+        return channel.messages
+
+    rasa = collected(CollectingOutputChannel(), "send_text_message", "One.\n\nTwo.", answer=ANSWER)
+    ours = collected(AnswerCollectingOutputChannel(), "send_text_message", "One.\n\nTwo.", answer=ANSWER)
+    assert ours[0] == rasa[0] and ours[1] == {**rasa[1], "answer": {
+        "kind": "answer", "topic": "band", "unit": "role-band", "timeline": ANSWER["timeline"]}}
+    assert collected(AnswerCollectingOutputChannel(), "send_text_with_buttons", "Hi.", [{"title": "T", "payload": "/p"}]) \
+        == collected(CollectingOutputChannel(), "send_text_with_buttons", "Hi.", [{"title": "T", "payload": "/p"}])
