@@ -94,7 +94,7 @@ def train(force: bool = False, quiet: bool = False) -> int:
     args = ["train", "--out", str(cfg.models_dir), "--quiet"]
     if force:
         args.append("--force")
-    if quiet and not console.verbose():
+    if quiet:
         path, log = console.log_file("train")
         print(f"Training a model (a few minutes); progress in {console.shown(path)}", flush=True)
         with log:

@@ -122,8 +122,6 @@ def turns(events: list[dict]) -> list[dict]:
             answer = (event.get("metadata") or {}).get("answer")
             if isinstance(answer, dict) and found[-1]["answer"] is None:
                 found[-1]["answer"] = answer
-        elif event.get("event") == "restart":
-            found.clear()
     return found
 
 

@@ -20,18 +20,24 @@ class Turn:
     question: str          # masked
     answer: str            # masked
     kind: str | None       # answer | plan | unknown | clarify | smalltalk; None for plain responses
+    intent: str | None
     topic: str | None
     unit: str | None
     nearest: str | None    # the best unit retrieval found, answered or not
     score: float | None
 
     @property
+    def is_question(self) -> bool:
+        """A question rather than a greeting, a thank-you or an answer to the planner's question."""
+        return self.kind is not None or self.intent == "out_of_scope"
+
+    @property
     def declined(self) -> bool:
-        return self.kind == "unknown"
+        return self.kind == "unknown" or self.intent == "out_of_scope"
 
 
 def read_turns(url: str, since: float | None = None, channel: str | None = None) -> list[Turn]:
-    events = sa.text("SELECT sender_id, data FROM events WHERE type_name IN ('user', 'bot', 'restart')"
+    events = sa.text("SELECT sender_id, data FROM events WHERE type_name IN ('user', 'bot')"
                      + (" AND timestamp >= :since" if since is not None else "") + " ORDER BY id")
     by_sender: dict[str, list[dict]] = defaultdict(list)
     with feedback.engine_for(url).connect() as connection:
@@ -45,7 +51,8 @@ def read_turns(url: str, since: float | None = None, channel: str | None = None)
             answer = turn["answer"] or {}
             retrieval = turn["parse"].get("retrieval") or {}
             found.append(Turn(sender, turn["channel"], turn["timestamp"] or 0.0, mask(turn["question"]),
-                              mask("\n".join(turn["replies"])), answer.get("kind"), answer.get("topic"),
+                              mask("\n".join(turn["replies"])), answer.get("kind"),
+                              (turn["parse"].get("intent") or {}).get("name"), answer.get("topic"),
                               answer.get("unit"), retrieval.get("unit"), retrieval.get("score")))
     return sorted(found, key=lambda t: t.timestamp)
 

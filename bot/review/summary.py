@@ -71,7 +71,7 @@ class Review:
     @classmethod
     def of(cls, turns: list[Turn], ratings: list[dict]) -> "Review":
         review = cls(turns, ratings, conversations=len({t.sender for t in turns}))
-        questions = [t for t in turns if t.kind is not None]
+        questions = [t for t in turns if t.is_question]
         review.declined = group_similar([t for t in questions if t.declined])
         review.unsure = group_similar([t for t in questions if not t.declined and t.score is not None
                                        and t.score < ANSWER + LOW_CONFIDENCE_MARGIN])
@@ -87,7 +87,7 @@ class Review:
         for turn in questions:
             outcome = "declined" if turn.declined else "answered"
             days[_day(turn.timestamp)][outcome] += 1
-            topics[turn.topic or "other"][outcome] += 1
+            topics[turn.topic or ("off-topic" if turn.intent == "out_of_scope" else "other")][outcome] += 1
         review.by_day = dict(sorted(days.items()))
         review.by_topic = dict(sorted(topics.items(), key=lambda kv: -sum(kv[1].values())))
         return review

@@ -54,7 +54,7 @@ def test_purge_deletes_old_conversations_and_their_ratings_and_keeps_the_rest(st
 
     assert not set(old) & senders(store)
     assert set(recent) <= senders(store)
-    assert rated(store) == {recent[4], recent[6]}
+    assert rated(store) == {recent[4], recent[7]}
     # what is left is still a conversation Rasa can read
     tracker = asyncio.run(ConversationStore(domain=Domain.empty(), host=store).retrieve(recent[0]))
     assert tracker.latest_message.text == "what band is a PSO?"

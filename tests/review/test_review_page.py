@@ -56,7 +56,8 @@ def test_the_page_shows_what_to_fix_with_personal_data_masked(week, capsys):
                      "12/03/1990", "07700 900123"):
         assert personal not in page and personal not in summary
     assert "my name is [name], email [email]" in page
-    assert summary.startswith("9 questions in 9 conversations: 5 answered, 4 declined (44%)")
+    assert "what&#x27;s the weather in Leeds?" in declined and "off-topic" in section(page, "by-topic")
+    assert summary.startswith("10 questions in 10 conversations: 5 answered, 5 declined (50%)")
     assert "2 answers rated not helpful" in summary
     assert "declined 2x: What is the exact pass mark for the assessment centre?" in summary
 

@@ -12,7 +12,8 @@ from bot.stores import ConversationStore
 
 DAY = 86400.0
 ROLE_BAND = {"kind": "answer", "topic": "band", "unit": "role-band"}
-# (day, channel, question, the answer's structure, retrieval's best unit and score, reply)
+# (day, channel, question, the answer's structure (None: a domain response to an off-topic
+# question), retrieval's best unit and score, reply)
 SCRIPT = [
     (0, "rest", "what band is a PSO?", ROLE_BAND, ("role-band", 0.91), "A PSO is Band 3."),
     (0, "socketio", "whats the band for a pso", ROLE_BAND, ("role-band", 0.86), "A PSO is Band 3."),
@@ -27,6 +28,8 @@ SCRIPT = [
      "Sorry, I don't have an answer to that in what I know about probation careers, so I won't guess."),
     (3, "rest", "is pqip paid", {"kind": "answer", "topic": "pqip", "unit": "pqip-paid"},
      ("pqip-paid", 0.55), "Yes: PQiP trainees are paid on the PSO grade."),
+    (3, "rest", "what's the weather in Leeds?", None, ("role-duties", 0.2),
+     "I can only help with careers in probation."),
     (4, "socketio", "how much does a PSO earn", {"kind": "answer", "topic": "pay", "unit": "role-pay"},
      ("role-pay", 0.88), "A PSO earns £24,000 to £26,500 a year to start."),
     (5, "rest", "my NI number is QQ 12 34 56 C and I was born 12/03/1990, am I too old?",
@@ -49,13 +52,15 @@ def write_week(url: str, start: float) -> list[str]:
             at = start + day * DAY + line * 60
             turn = uuid.uuid4().hex
             user = {"event": "user", "timestamp": at, "text": question, "input_channel": channel,
-                    "message_id": turn, "parse_data": {"intent": {"name": "ask_question", "confidence": 0.9},
-                                                       "retrieval": {"unit": unit, "score": score}}}
-            bot = {"event": "bot", "timestamp": at + 0.5, "text": reply, "metadata": {"answer": answer}}
+                    "message_id": turn, "parse_data": {
+                        "intent": {"name": "ask_question" if answer else "out_of_scope", "confidence": 0.9},
+                        "retrieval": {"unit": unit, "score": score}}}
+            bot = {"event": "bot", "timestamp": at + 0.5, "text": reply,
+                   "metadata": {"answer": answer} if answer else {}}
             for event in (user, bot):
                 connection.execute(sa.text(
                     "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, :t, :ts, :d)"),
                     {"s": sender, "t": event["event"], "ts": event["timestamp"], "d": json.dumps(event)})
-    for sender, comment in ((senders[4], "call me on 07700 900123 about it"), (senders[6], "")):
+    for sender, comment in ((senders[4], "call me on 07700 900123 about it"), (senders[7], "")):
         feedback.record(feedback.Rating(sender, "not_helpful", comment=comment or None), url=url)
     return senders
