@@ -13,7 +13,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.channels.socketio import SocketIOOutput
 
 # The parts of the answer's structure the widget uses.
-WIDGET_FIELDS = ("kind", "topic", "unit", "timeline")
+WIDGET_FIELDS = ("kind", "topic", "unit", "timeline", "sources")
 
 
 def widget_extras(turn: str | None, answer: Any) -> dict:

@@ -86,6 +86,22 @@ def test_not_helpful_with_a_comment_by_keyboard_is_stored_with_the_answer_it_rat
         message="the log was not scrolled to the newest message after the reload")
 
 
+def test_the_dots_show_while_the_answer_comes_and_its_sources_open_safely_in_a_new_tab(browser, page):
+    widget = opened(browser, page)
+    browser.execute_script(
+        "const typing = document.getElementById('pca-widget').shadowRoot.querySelector('.pca-typing');"
+        "window.typingShown = false;"
+        "new MutationObserver(() => { if (!typing.hidden) window.typingShown = true; })"
+        "  .observe(typing, {attributes: true});")
+    answer = widget.ask("what band is a PSO?")
+    assert browser.execute_script("return window.typingShown"), "no typing indicator while answering"
+    assert not widget.one(".pca-typing").is_displayed()
+    [link] = answer.find_elements(By.CSS_SELECTOR, ".pca-links a")
+    assert link.get_attribute("href").startswith("https://") and link.get_attribute("target") == "_blank"
+    assert {"noopener", "noreferrer"} <= set(link.get_attribute("rel").split())
+    assert answer.find_element(By.CSS_SELECTOR, ".pca-links").text.startswith("Read the source: ")
+
+
 def test_a_planned_route_is_drawn_as_a_timeline_with_a_text_alternative(browser, page):
     widget = opened(browser, page)
     widget.ask("can you plan my route into probation?")

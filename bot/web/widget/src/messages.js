@@ -1,4 +1,4 @@
-import { appendLinkified, el } from "./dom.js";
+import { appendLinkified, el, safeLink } from "./dom.js";
 import { ratingElement } from "./feedback.js";
 import { timelineElement } from "./timeline.js";
 
@@ -34,8 +34,28 @@ export function messageElement(message, onRate) {
     appendLinkified(line, source);
     item.append(line);
   }
+  const links = fromBot && message.answer ? sourceLinks(message.answer.sources) : null;
+  if (links) item.append(links);
   if (fromBot && message.turn && onRate) item.append(ratingElement(message, onRate));
   return item;
+}
+
+// The sources' pages, by site name, each opening in a new tab (dom.js: http and https only).
+function sourceLinks(sources) {
+  const seen = new Set();
+  const links = [];
+  for (const source of Array.isArray(sources) ? sources.slice(0, 3) : []) {
+    if (!source || typeof source.url !== "string" || seen.has(source.url)) continue;
+    seen.add(source.url);
+    let site;
+    try { site = new URL(source.url).hostname.replace(/^www\./, ""); } catch { continue; }
+    const link = safeLink(source.url, site);
+    if (link.nodeType === Node.ELEMENT_NODE) links.push(link);
+  }
+  if (!links.length) return null;
+  const line = el("p", { className: "pca-links", text: links.length > 1 ? "Read the sources: " : "Read the source: " });
+  links.forEach((link, i) => line.append(...(i ? [", ", link] : [link])));
+  return line;
 }
 
 export function chipsElement(buttons, onPick, label = "Suggested questions", extraClass = "") {

@@ -55,6 +55,7 @@ button, input { font: inherit; }
 .pca-send { border: 0; border-radius: 6px; padding: 0 16px; min-height: 44px; background: #00703c; color: #fff; font-weight: 600; cursor: pointer; }
 .pca-send:hover { background: #005a30; }
 .pca-starters { align-self: stretch; }
+.pca-links { margin-top: 4px !important; font-size: 13px; color: #505a5f; }
 .pca-rate { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; margin-top: 6px; font-size: 13px; color: #505a5f; }
 .pca-rate button { border: 1px solid #b1b4b6; background: #fff; border-radius: 6px; min-width: 36px; min-height: 32px; cursor: pointer; }
 .pca-rate button[aria-pressed="true"] { border-color: #1d4f91; background: #e8f0fa; box-shadow: inset 0 0 0 1px #1d4f91; }
