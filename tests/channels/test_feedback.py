@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import time
 import uuid
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ import socketio
 import sqlalchemy as sa
 
 from bot import feedback
+from bot.review import command
 from tests.channels.test_slack import SlackUser, blocks_of, sign
 from tests.channels.test_telegram import TelegramChat
 
@@ -133,9 +135,10 @@ def test_a_widget_rating_over_socketio_rates_the_turn_the_answer_came_with(chann
         "what band is a PSO?", "role-band", "not_helpful", "too short", "socketio")
 
 
-def test_a_slack_rating_button_stores_the_rating_and_thanks_the_person(channel_bot):
-    person = SlackUser(channel_bot)
-    person.say("what band is a PSO?")
+def rated_in_slack(bot, question: str) -> SlackUser:
+    """A Slack user asks and presses the answer's "Not helpful" button."""
+    person = SlackUser(bot)
+    person.say(question)
     [reply] = person.wait_for_reply("Band 3")
     [not_helpful] = [b for block in blocks_of(reply, "actions") for b in block["elements"]
                      if b.get("action_id") == "rate:not_helpful"]
@@ -147,20 +150,31 @@ def test_a_slack_rating_button_stores_the_rating_and_thanks_the_person(channel_b
     press = requests.post(person.url, data=raw, timeout=10, headers={
         "Content-Type": "application/x-www-form-urlencoded", **sign(raw)})
     assert press.status_code == 200, press.text
+    return person
+
+
+def rated_in_telegram(bot, question: str) -> TelegramChat:
+    """A Telegram chat asks and presses the answer's "Not helpful" button."""
+    chat = TelegramChat(bot)
+    chat.say(question)
+    [reply] = chat.wait_for_reply("Band 3")
+    not_helpful = next(b for b in reply["reply_markup"]["inline_keyboard"][-1]
+                       if b["text"] == "👎 Not helpful")
+    assert len(not_helpful["callback_data"].encode()) <= 64
+    chat.press(not_helpful["callback_data"], query_id=f"cq-rate-{chat.chat_id}")
+    return chat
+
+
+def test_a_slack_rating_button_stores_the_rating_and_thanks_the_person(channel_bot):
+    person = rated_in_slack(channel_bot, "what band is a PSO?")
     person.wait_for_reply("will see it")
     [row] = ratings_of(person.user)
     assert (row["question"], row["unit"], row["rating"], row["channel"]) == (
         "what band is a PSO?", "role-band", "not_helpful", "slack")
 
 
-def test_a_telegram_rating_button_stores_the_rating_and_says_so_on_the_button(chat_in_telegram, channel_bot):
-    chat = chat_in_telegram
-    chat.say("what band is a PSO?")
-    [reply] = chat.wait_for_reply("Band 3")
-    rating_row = reply["reply_markup"]["inline_keyboard"][-1]
-    not_helpful = next(b for b in rating_row if b["text"] == "👎 Not helpful")
-    assert len(not_helpful["callback_data"].encode()) <= 64
-    chat.press(not_helpful["callback_data"], query_id=f"cq-rate-{chat.chat_id}")
+def test_a_telegram_rating_button_stores_the_rating_and_says_so_on_the_button(channel_bot):
+    chat = rated_in_telegram(channel_bot, "what band is a PSO?")
     [ack] = channel_bot.telegram.wait_for(
         "answerCallbackQuery", lambda c: c.params["callback_query_id"] == f"cq-rate-{chat.chat_id}")
     assert "will see it" in ack.params["text"]
@@ -175,6 +189,19 @@ def test_a_telegram_rating_button_stores_the_rating_and_says_so_on_the_button(ch
     assert len(ratings_of(str(chat.chat_id), timeout=0)) == 1
 
 
-@pytest.fixture
-def chat_in_telegram(channel_bot):
-    return TelegramChat(channel_bot)
+def test_not_helpful_from_slack_telegram_and_rest_each_appear_in_the_review(channel_bot, tmp_path, capsys):
+    marker = uuid.uuid4().hex[:6]
+    asked = {name: f"what band is a PSO? ({name} {marker})" for name in ("slack", "telegram", "rest")}
+    slack = rated_in_slack(channel_bot, asked["slack"])
+    telegram = rated_in_telegram(channel_bot, asked["telegram"])
+    person = RestPerson(channel_bot.url)
+    person.say(asked["rest"])
+    assert person.rate({"rating": "not_helpful"}).status_code == 200
+    for sender in (slack.user, str(telegram.chat_id)):
+        assert ratings_of(sender)
+    assert command.main(["--since", "1d", "--out", str(tmp_path / "review.html")]) == 0
+    page = (tmp_path / "review.html").read_text()
+    not_helpful = page.split('id="not-helpful"', 1)[1].split("<h2", 1)[0]
+    for channel, question in asked.items():
+        assert re.search(rf"<td>{channel}</td><td>{re.escape(question)}<div", not_helpful), channel
+    assert "answers rated not helpful" in capsys.readouterr().out
