@@ -96,9 +96,22 @@ def store_url() -> str:
 
 @functools.lru_cache(maxsize=4)
 def engine_for(url: str) -> sa.engine.Engine:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
     engine = sa.create_engine(url, pool_pre_ping=True)
-    metadata.create_all(engine, checkfirst=True)
+    try:
+        metadata.create_all(engine, checkfirst=True)
+    except sa.exc.DBAPIError:
+        # another worker process created it at the same moment
+        if not sa.inspect(engine).has_table(ratings_table.name):
+            raise
     return engine
+
+
+def has_conversations(engine: sa.engine.Engine) -> bool:
+    """Rasa creates its events table when the server first starts."""
+    return sa.inspect(engine).has_table("events")
 
 
 def conversation_events(connection, sender: str) -> list[dict]:

@@ -34,7 +34,7 @@ def purge(url: str, days: int, now: float | None = None) -> Purged:
     cutoff = (now if now is not None else time.time()) - days * DAY_SECONDS
     ratings = feedback.ratings_table
     engine = feedback.engine_for(url)
-    if not sa.inspect(engine).has_table("events"):      # no conversation was ever stored
+    if not feedback.has_conversations(engine):
         return Purged(0, 0, 0, cutoff)
     with engine.begin() as connection:
         stale = [sender for (sender,) in connection.execute(sa.text(_STALE), {"cutoff": cutoff})]

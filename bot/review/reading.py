@@ -40,7 +40,10 @@ def read_turns(url: str, since: float | None = None, channel: str | None = None)
     events = sa.text("SELECT sender_id, data FROM events WHERE type_name IN ('user', 'bot')"
                      + (" AND timestamp >= :since" if since is not None else "") + " ORDER BY id")
     by_sender: dict[str, list[dict]] = defaultdict(list)
-    with feedback.engine_for(url).connect() as connection:
+    engine = feedback.engine_for(url)
+    if not feedback.has_conversations(engine):
+        return []
+    with engine.connect() as connection:
         for sender, data in connection.execute(events, {"since": since}):
             by_sender[sender].append(json.loads(data))
     found = []

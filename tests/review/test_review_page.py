@@ -72,6 +72,13 @@ def test_since_and_channel_narrow_the_review(week, capsys):
         command.main(["--since", "last tuesday", "--out", str(week / "x.html")])
 
 
+def test_a_store_with_no_conversations_yet_gives_an_empty_review(tmp_path, capsys):
+    with environment({"TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'new' / 'trackers.sqlite'}"}):
+        page, summary = review(tmp_path / "review.html", capsys=capsys)
+    assert summary.startswith("0 questions in 0 conversations")
+    assert "No question was declined in this period." in page
+
+
 def test_a_question_the_bot_could_not_answer_over_rest_is_in_the_review_at_once(bot_server, tmp_path):
     sender = f"review-{uuid.uuid4().hex[:8]}"
     question = f"what band is a justice social worker? my email is r{uuid.uuid4().hex[:6]}@example.org"
