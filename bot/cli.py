@@ -39,8 +39,8 @@ def _env() -> dict:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     for name, value in settings_module.store_defaults().items():
         env.setdefault(name, value)
-    if env.get("LOG_LEVEL"):
-        env["LOG_LEVEL"] = env["LOG_LEVEL"].strip().upper()     # Rasa takes DEBUG, not debug
+    if settings_module.log_level(env):
+        env["LOG_LEVEL"] = settings_module.log_level(env).upper()     # Rasa takes DEBUG, not debug
     return env
 
 

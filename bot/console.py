@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Mapping
 
-from bot.settings import ROOT
+from bot.settings import ROOT, log_level
 
 LOG_DIR = ROOT / "var" / "log"
 # The credentials file's channels, as a person would name them.
@@ -19,7 +19,7 @@ CHANNEL_NAMES = {"GuardedRestInput": "REST", "WebChatInput": "web widget (socket
 
 
 def verbose(env: Mapping[str, str] = os.environ) -> bool:
-    return (env.get("LOG_LEVEL") or "").strip().lower() == "debug"
+    return log_level(env) == "debug"
 
 
 def log_file(name: str) -> tuple[Path, IO]:

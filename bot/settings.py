@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +58,17 @@ def _count(name: str, default: int, least: int) -> int:
     if value < least:
         raise SystemExit(f"{name} must be at least {least}, not {value}")
     return value
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def log_level(env: Mapping[str, str] = os.environ) -> str | None:
+    """LOG_LEVEL in lower case, or None when unset; `debug` shows the servers' logs on the console."""
+    raw = (env.get("LOG_LEVEL") or "").strip().lower()
+    if raw and raw not in LOG_LEVELS:
+        raise SystemExit(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {env['LOG_LEVEL']!r}")
+    return raw or None
 
 
 def load() -> Settings:

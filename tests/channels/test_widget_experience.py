@@ -53,6 +53,21 @@ def test_an_empty_conversation_offers_starter_questions_that_ask_themselves(brow
     assert widget.all(".pca-starters") == []            # gone once the conversation started
 
 
+def test_a_site_sets_its_own_starters_and_retention_on_the_script_tag(browser, page, bot_server):
+    browser.get(page)
+    Widget(browser).root                                 # the page's own widget, then replaced
+    browser.execute_script(
+        "document.getElementById('pca-widget').remove();"
+        "const s = document.createElement('script');"
+        "s.src = '/widget.js'; s.dataset.server = arguments[0];"
+        "s.dataset.starters = 'Is PQiP paid? | How do I apply?'; s.dataset.retentionDays = '30';"
+        "document.body.append(s);", bot_server)
+    widget = Widget(browser)
+    widget.open()
+    assert [s.text for s in widget.all(".pca-starters .pca-chip")] == ["Is PQiP paid?", "How do I apply?"]
+    assert "kept for 30 days" in widget.one(".pca-privacy").text
+
+
 def test_not_helpful_with_a_comment_by_keyboard_is_stored_with_the_answer_it_rates(browser, page):
     widget = opened(browser, page)
     answer = widget.ask("what band is a PSO?")

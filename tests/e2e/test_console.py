@@ -13,9 +13,10 @@ import sys
 import threading
 import time
 
+import pytest
 import sqlalchemy as sa
 
-from bot import cli, feedback
+from bot import cli, console, feedback
 from tests.e2e.conftest import free_port
 from tests.review.week import DAY, write_week
 
@@ -103,3 +104,11 @@ def test_shell_with_its_port_held_by_another_program_starts_the_bot_on_a_free_on
     assert "Band 3" in done.stdout
     # LOG_LEVEL=debug puts the servers' own log lines on the console
     assert "DEBUG" in done.stdout + done.stderr
+
+
+def test_a_log_level_that_is_not_one_is_refused_saying_which_are(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    with pytest.raises(SystemExit, match="LOG_LEVEL must be one of debug, info"):
+        console.verbose()
+    monkeypatch.setenv("LOG_LEVEL", "Debug")
+    assert console.verbose()

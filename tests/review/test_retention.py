@@ -73,3 +73,4 @@ def test_a_retention_that_is_not_a_number_of_days_is_refused(monkeypatch):
     monkeypatch.setenv("CONVERSATION_RETENTION_DAYS", "forever")
     with pytest.raises(SystemExit, match="CONVERSATION_RETENTION_DAYS must be a whole number"):
         settings.load()
+
