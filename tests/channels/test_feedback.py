@@ -96,41 +96,52 @@ def test_a_huge_rating_body_is_refused(channel_bot):
     assert reply.status_code == 413
 
 
-def test_a_widget_rating_over_socketio_rates_the_turn_the_answer_came_with(channel_bot):
-    events: queue.Queue = queue.Queue()
-    client = socketio.Client()
-    for name in ("session_confirm", "bot_uttered", "feedback_result"):
-        client.on(name, lambda data, name=name: events.put((name, data)))
-    session = f"widget-{uuid.uuid4().hex[:10]}"
+class WidgetClient:
+    """What the widget does over socket.io, as a plain socket.io client."""
 
-    def next_event(name: str) -> dict:
+    def __init__(self, url: str):
+        self.events: queue.Queue = queue.Queue()
+        self.client = socketio.Client()
+        for name in ("session_confirm", "bot_uttered", "feedback_result"):
+            self.client.on(name, lambda data, name=name: self.events.put((name, data)))
+        self.session = f"widget-{uuid.uuid4().hex[:10]}"
+        self.client.connect(url, socketio_path="/socket.io", transports=["websocket"])
+
+    def next_event(self, name: str) -> dict:
         while True:
-            got, data = events.get(timeout=60)
+            got, data = self.events.get(timeout=60)
             if got == name:
                 return data
 
-    client.connect(channel_bot.url, socketio_path="/socket.io", transports=["websocket"])
+    def join(self) -> None:
+        self.client.emit("session_request", {"session_id": self.session})
+        self.next_event("session_confirm")
+
+    def ask(self, question: str) -> dict:
+        self.client.emit("user_uttered", {"message": question, "session_id": self.session})
+        return self.next_event("bot_uttered")
+
+    def rate(self, **rating) -> dict:
+        self.client.emit("feedback", {"session_id": self.session, **rating})
+        return self.next_event("feedback_result")
+
+
+def test_a_widget_rating_over_socketio_rates_the_turn_the_answer_came_with(channel_bot):
+    widget = WidgetClient(channel_bot.url)
     try:
         # before joining a session: refused, and said so
-        client.emit("feedback", {"session_id": session, "rating": "helpful"})
-        assert "has not started its session" in next_event("feedback_result")["error"]
-        client.emit("session_request", {"session_id": session})
-        next_event("session_confirm")
-        client.emit("user_uttered", {"message": "what band is a PSO?", "session_id": session})
-        answer = next_event("bot_uttered")
+        assert "has not started its session" in widget.rate(rating="helpful")["error"]
+        widget.join()
+        answer = widget.ask("what band is a PSO?")
         assert "Band 3" in answer["text"] and answer["answer"]["unit"] == "role-band"
         first_turn = answer["turn"]
-        client.emit("user_uttered", {"message": UNANSWERABLE, "session_id": session})
-        next_event("bot_uttered")
-        client.emit("feedback", {"session_id": session, "turn": first_turn, "rating": "not_helpful",
-                                 "comment": "too short"})
-        result = next_event("feedback_result")
+        widget.ask(UNANSWERABLE)
+        result = widget.rate(turn=first_turn, rating="not_helpful", comment="too short")
         assert result["stored"] and result["turn"] == first_turn
-        client.emit("feedback", {"session_id": session, "rating": "sideways"})
-        assert '"rating" must be' in next_event("feedback_result")["error"]
+        assert '"rating" must be' in widget.rate(rating="sideways")["error"]
     finally:
-        client.disconnect()
-    [row] = ratings_of(session)
+        widget.client.disconnect()
+    [row] = ratings_of(widget.session)
     assert (row["question"], row["unit"], row["rating"], row["comment"], row["channel"]) == (
         "what band is a PSO?", "role-band", "not_helpful", "too short", "socketio")
 
@@ -189,9 +200,17 @@ def test_a_telegram_rating_button_stores_the_rating_and_says_so_on_the_button(ch
     assert len(ratings_of(str(chat.chat_id), timeout=0)) == 1
 
 
-def test_not_helpful_from_slack_telegram_and_rest_each_appear_in_the_review(channel_bot, tmp_path, capsys):
+def test_not_helpful_from_the_widget_slack_telegram_and_rest_each_appear_in_the_review(channel_bot, tmp_path, capsys):
     marker = uuid.uuid4().hex[:6]
-    asked = {name: f"what band is a PSO? ({name} {marker})" for name in ("slack", "telegram", "rest")}
+    asked = {name: f"what band is a PSO? ({name} {marker})"
+             for name in ("slack", "telegram", "socketio", "rest")}
+    widget = WidgetClient(channel_bot.url)
+    try:
+        widget.join()
+        turn = widget.ask(asked["socketio"])["turn"]
+        assert widget.rate(turn=turn, rating="not_helpful")["stored"]
+    finally:
+        widget.client.disconnect()
     slack = rated_in_slack(channel_bot, asked["slack"])
     telegram = rated_in_telegram(channel_bot, asked["telegram"])
     person = RestPerson(channel_bot.url)
