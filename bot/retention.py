@@ -27,7 +27,7 @@ class Purged:
     def __str__(self) -> str:
         before = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.cutoff))
         return (f"deleted {self.conversations} conversations ({self.events} events) and "
-                f"{self.ratings} ratings last active before {before}")
+                f"{self.ratings} ratings from before {before}")
 
 
 def purge(url: str, days: int, now: float | None = None) -> Purged:
