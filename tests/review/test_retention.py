@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -15,13 +16,27 @@ from bot.settings import ROOT
 from bot.stores import ConversationStore
 from rasa.shared.core.domain import Domain
 from tests.review.week import DAY, write_week
+from tests.services import ensure_postgres, postgres_admin_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
+    """A conversation store of this test's own: the session's PostgreSQL database holds other
+    suites' conversations, which a purge would count too."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'trackers.sqlite'}"
-    return request.getfixturevalue("postgres_url")
+        yield f"sqlite:///{tmp_path / 'trackers.sqlite'}"
+        return
+    ensure_postgres()
+    name = f"purge_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(postgres_admin_url()).set(database=name).render_as_string(False)
+    yield url
+    feedback.engine_for(url).dispose()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def senders(url: str) -> set[str]:
