@@ -21,6 +21,9 @@ from bot.channels.guard import printable_id
 
 RATINGS = {"helpful": "helpful", "up": "helpful", "not_helpful": "not_helpful",
            "not helpful": "not_helpful", "down": "not_helpful"}
+# The rating buttons in Slack and Telegram: their ids start with RATE, then the rating.
+RATE = "rate:"
+RATING_BUTTONS = (("helpful", "👍 Helpful"), ("not_helpful", "👎 Not helpful"))
 MAX_COMMENT_CHARS = 1000
 MAX_TURN_CHARS = 64
 # The answer reaches the person a moment before Rasa stores the turn; a quick rating waits for it.

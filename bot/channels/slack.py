@@ -30,9 +30,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 NO_RETRY = {"X-Slack-No-Retry": "1"}
-# A rating button's action_id is this and the rating; its value is the turn it rates.
-RATE = "rate:"
-RATING_BUTTONS = (("helpful", "👍 Helpful"), ("not_helpful", "👎 Not helpful"))
+# A rating button's action_id is RATE and the rating; its value is the turn it rates.
+RATE, RATING_BUTTONS = feedback.RATE, feedback.RATING_BUTTONS
 
 
 def answer_blocks(text: str, buttons: list[dict], answer: dict | None = None,

@@ -41,9 +41,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # What a person can send instead of text; in a private chat they are told the bot reads text only.
 NOT_TEXT = ("photo", "sticker", "voice", "audio", "video", "video_note", "animation", "document",
             "location", "contact", "poll")
-# A rating button's callback_data: this, the rating, ":" and the turn it rates (within 64 bytes).
-RATE = "rate:"
-RATING_BUTTONS = (("helpful", "👍 Helpful"), ("not_helpful", "👎 Not helpful"))
+# A rating button's callback_data: RATE, the rating, ":" and the turn it rates (within 64 bytes).
+RATE, RATING_BUTTONS = feedback.RATE, feedback.RATING_BUTTONS
 TEXT_ONLY = ("I can only read typed messages, so I can't see that. Please type your question, "
              "for example: What band is a PSO?")
 
