@@ -4,13 +4,10 @@ with the turn it rates), the route plan drawn as an accessible timeline, and the
 Screenshots go to results/screenshots/."""
 from __future__ import annotations
 
-import time
-
-import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from bot import feedback
+from tests.channels.test_feedback import ratings_of
 from tests.channels.test_widget import stored
 from tests.channels.widget_fixtures import Widget, screenshot, wait
 
@@ -24,16 +21,6 @@ def opened(browser, page) -> Widget:
     widget.open()
     widget.wait_connected()
     return widget
-
-
-def ratings_of(sender: str, timeout: float = 20) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while True:
-        with feedback.engine_for(feedback.store_url()).connect() as connection:
-            rows = [dict(r._mapping) for r in connection.execute(
-                sa.select(feedback.ratings_table).where(feedback.ratings_table.c.sender_id == sender))]
-        if rows or time.monotonic() > deadline:
-            return rows
 
 
 def test_an_empty_conversation_offers_starter_questions_that_ask_themselves(browser, page):
