@@ -70,8 +70,8 @@ class Review:
 
     @classmethod
     def of(cls, turns: list[Turn], ratings: list[dict]) -> "Review":
-        review = cls(turns, ratings, conversations=len({t.sender for t in turns}))
         questions = [t for t in turns if t.is_question]
+        review = cls(turns, ratings, conversations=len({t.sender for t in questions}))
         review.declined = group_similar([t for t in questions if t.declined])
         review.unsure = group_similar([t for t in questions if not t.declined and t.score is not None
                                        and t.score < ANSWER + LOW_CONFIDENCE_MARGIN])
