@@ -20,17 +20,27 @@ PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.
 	[ -n "$$c" ] || continue; \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
 
-.PHONY: help venv run test test-scale shell train eval kb validate bench clean browser scale-tools schemas
+.PHONY: help venv run test test-scale shell train eval kb validate bench clean browser scale-tools schemas review purge
 
 help:
-	@echo "make run    start the bot (Rasa server + action server), training a model first if needed"
-	@echo "make test   run every test suite (test-scale included)"
+	@echo "make run         start the bot (Rasa server + action server + widget page), training a model first if needed;"
+	@echo "                 logs in var/log/ (LOG_LEVEL=debug shows them)"
+	@echo "make test        run every test suite (test-scale included)"
+	@echo "make shell       chat with the bot in the terminal (talks to a running bot if there is one)"
+	@echo "make review      the editors' review page, results/review.html (SINCE=7d, CHANNEL=slack narrow it)"
+	@echo "make purge       delete conversations and ratings older than CONVERSATION_RETENTION_DAYS (90)"
+	@echo "make train       train a model when the data changed"
+	@echo "make eval        answer-level accuracy over REST (results/eval.md) and the held-out NLU report"
+	@echo "make kb          validate the knowledge files and build the knowledge database"
+	@echo "make validate    rasa data validate"
+	@echo "make bench       shipped configuration against the rasa init baseline: results/bench.md"
 	@echo "make test-scale  2 Rasa + 2 action servers behind nginx, on PostgreSQL and Redis, under faults"
-	@echo "make shell  chat with the bot in the terminal"
-	@echo "make train  train a model when the data changed"
-	@echo "make eval   held-out NLU report in results/"
-	@echo "make kb     validate the knowledge files and build the knowledge database"
-	@echo "make bench  shipped configuration against the rasa init baseline: results/bench.md"
+	@echo "make venv        create .venv and install the pinned dependencies (every target does it when needed)"
+	@echo "make browser     install Chromium and chromedriver for the widget's browser tests"
+	@echo "make scale-tools install nginx for the scaled test"
+	@echo "make schemas     fetch the Compose Specification schema the deployment tests use"
+	@echo "make clean       remove models, results and the SQLite databases"
+	@echo "make help        this list"
 
 # uv installs the same pinned set as pip (pip freeze is identical) in about 50 s instead of
 # about 170 s, from PyPI; pip, which reads this machine's own package sources, is the fallback.
@@ -77,6 +87,13 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bot.bench.run
+
+# SINCE=7d or SINCE=2026-12-01, CHANNEL=rest|socketio|slack|telegram narrow it.
+review: $(STAMP)
+	$(PY) -m bot review $(if $(SINCE),--since $(SINCE)) $(if $(CHANNEL),--channel $(CHANNEL))
+
+purge: $(STAMP)
+	$(PY) -m bot purge
 
 # The widget's browser test drives Debian's Chromium and chromedriver; installed when missing.
 browser:

@@ -7,9 +7,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from knowledge.answer import Answer
 
 
-def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
+def send(dispatcher: CollectingDispatcher, answer: Answer, timeline: dict | None = None) -> None:
+    structure = answer.as_dict()
+    if timeline:
+        # a route plan's stages, drawn by the channels that can (actions/route_timeline.py)
+        structure["timeline"] = timeline
     dispatcher.utter_message(
         text=answer.full_text(),
         buttons=[{"title": s.title, "payload": s.payload} for s in answer.suggestions],
-        answer=answer.as_dict(),
+        answer=structure,
     )

@@ -15,6 +15,7 @@ from actions import context
 from actions.answers import unavailable
 from actions.knowledge_access import advisor
 from actions.render import send
+from actions.route_timeline import timeline
 from knowledge.planner import Profile
 from knowledge.queries import KnowledgeUnavailable
 
@@ -196,7 +197,10 @@ class ActionPlanRoute(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
             profile, events = profile_with_message(tracker)
-            send(dispatcher, advisor().plan(profile))
+            adv = advisor()
+            plan = adv.planner.plan(profile)
+            send(dispatcher, adv.describe_plan(plan, profile),
+                 timeline=timeline(adv.kb, plan, profile))
         except KnowledgeUnavailable as error:
             return unavailable(dispatcher, error)
         return events + [SlotSet("topic", "plan")]

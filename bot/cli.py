@@ -6,10 +6,13 @@
     shell     chat in the terminal
     validate  rasa data validate
     eval      answer-level accuracy over REST (results/eval.md) and the held-out NLU report
+    review    the editors' review page, results/review.html (--since, --channel; see --help)
+    purge     delete conversations and ratings older than CONVERSATION_RETENTION_DAYS
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -20,6 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot import console, retention
 from bot import settings as settings_module
 from bot.channels.credentials import write_credentials
 from bot.processes import process_tree
@@ -35,6 +39,8 @@ def _env() -> dict:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     for name, value in settings_module.store_defaults().items():
         env.setdefault(name, value)
+    if settings_module.log_level(env):
+        env["LOG_LEVEL"] = settings_module.log_level(env).upper()     # Rasa takes DEBUG, not debug
     return env
 
 
@@ -74,7 +80,7 @@ def _fingerprint_file(model: Path) -> Path:
     return model.with_name(model.name + ".inputs")
 
 
-def train(force: bool = False) -> int:
+def train(force: bool = False, quiet: bool = False) -> int:
     """Rasa 3 trains whenever asked (its cache only spares the components whose inputs are
     unchanged, and packing the model still takes ~15 s), so a model is trained only when the
     newest one was trained from other inputs."""
@@ -88,7 +94,15 @@ def train(force: bool = False) -> int:
     args = ["train", "--out", str(cfg.models_dir), "--quiet"]
     if force:
         args.append("--force")
-    code = _rasa(*args).returncode
+    if quiet:
+        path, log = console.log_file("train")
+        print(f"Training a model (a few minutes); progress in {console.shown(path)}", flush=True)
+        with log:
+            code = _rasa(*args, stdout=log, stderr=subprocess.STDOUT).returncode
+        if code != 0:
+            print(console.tail(path), file=sys.stderr)
+    else:
+        code = _rasa(*args).returncode
     if code == 0:
         trained = latest_model(cfg.models_dir)
         if trained is not None:
@@ -137,9 +151,10 @@ def rasa_api_args(env: dict) -> tuple[str, ...]:
 
 
 def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
-                  credentials: Path | None = None) -> list[subprocess.Popen]:
+                  credentials: Path | None = None, quiet: bool = False) -> list[subprocess.Popen]:
     """Start the action server, then the Rasa server; returns both processes once each answers.
-    Without `credentials`, the channels are those the environment configures."""
+    Without `credentials`, the channels are those the environment configures. `quiet` sends
+    their output to var/log/ rather than this console (bot/console.py)."""
     if credentials is None:
         credentials = write_credentials(ROOT / "var" / "credentials.yml")
     env = _env()
@@ -147,22 +162,37 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     env.setdefault("ACTION_ENDPOINT_URL", cfg.action_url)
     from bot import worker_state
     worker_state.clear(worker_state.state_file(env))
+    logs = {}
+
+    def output(name: str) -> dict:
+        if not quiet:
+            return {}
+        path, stream = console.log_file(f"{name}-{getattr(cfg, name + '_port')}")
+        logs[name] = path
+        return {"stdout": stream, "stderr": subprocess.STDOUT}
+
+    def failed(what: str, name: str) -> SystemExit:
+        if name not in logs:
+            return SystemExit(f"the {what} did not start; see the messages above")
+        return SystemExit(f"the {what} did not start; the end of its log, {console.shown(logs[name])}:\n"
+                          + console.tail(logs[name]))
+
     actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(cfg.action_port)], cwd=ROOT, env=env)
+                                "--port", str(cfg.action_port)], cwd=ROOT, env=env, **output("action"))
     if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
         actions.terminate()
-        raise SystemExit("the action server did not start; see the messages above")
+        raise failed("action server", "action")
     model = latest_model(cfg.models_dir)
     rasa = subprocess.Popen([sys.executable, "-m", "bot.server", "run", "--model", str(model),
                              "--port", str(cfg.bot_port), "--interface", cfg.host,
                              "--credentials", str(credentials), "--endpoints", "endpoints.yml",
                              "--cors", os.environ.get("WEB_ORIGINS", "*"), *rasa_api_args(env),
                              *extra_rasa_args],
-                            cwd=ROOT, env=env)
+                            cwd=ROOT, env=env, **output("bot"))
     if not _wait_for(f"http://127.0.0.1:{cfg.bot_port}/", rasa, 180):
         for process in (rasa, actions):
             process.terminate()
-        raise SystemExit("the Rasa server did not start; see the messages above")
+        raise failed("Rasa server", "bot")
     return [actions, rasa]
 
 
@@ -186,11 +216,11 @@ def stop(processes: list[subprocess.Popen], grace_seconds: float = 15) -> None:
             process.wait()
 
 
-def prepare() -> None:
+def prepare(quiet: bool = False) -> None:
     """What every way of running the bot needs first: the knowledge base and a current model."""
     if build_knowledge() != 0:
         raise SystemExit("the knowledge files have problems (listed above); fix them and retry")
-    if train() != 0:
+    if train(quiet=quiet) != 0:
         raise SystemExit("training failed; see the messages above")
 
 
@@ -206,9 +236,14 @@ def run() -> int:
     # cleanly as Ctrl-C later (the children get the terminal's Ctrl-C themselves).
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    quiet = not console.verbose()
+    credentials = write_credentials(ROOT / "var" / "credentials.yml")
     try:
-        prepare()
-        processes = [] if stopping else start_servers(cfg)
+        prepare(quiet)
+        if quiet and not stopping:
+            print(f"Starting the bot; its logs go to {console.shown(console.LOG_DIR)}/ "
+                  "(LOG_LEVEL=debug shows them here).", flush=True)
+        processes = [] if stopping else start_servers(cfg, credentials=credentials, quiet=quiet)
     except SystemExit:
         if stopping:
             return 0
@@ -217,10 +252,18 @@ def run() -> int:
     site = None
     try:
         if not stopping:
+            import yaml
+            print(f"Channels on: {console.channels_on(yaml.safe_load(credentials.read_text()) or {})}",
+                  flush=True)
+            print(f"REST: http://localhost:{cfg.bot_port}/webhooks/rest/webhook "
+                  f"(socket.io on the same port)", flush=True)
             site = web.start_beside_bot(cfg)
-            print(f"\nThe bot is running: REST at http://localhost:{cfg.bot_port}/webhooks/rest/webhook, "
-                  f"socket.io on port {cfg.bot_port}. Press Ctrl-C to stop.\n", flush=True)
+            print("Ready. Press Ctrl-C to stop.", flush=True)
+        next_purge = time.monotonic()
         while not stopping and all(p.poll() is None for p in processes):
+            if time.monotonic() >= next_purge:
+                purge_on_schedule(cfg)
+                next_purge = time.monotonic() + retention.PURGE_EVERY_SECONDS
             time.sleep(0.5)
     finally:
         if site:
@@ -230,12 +273,32 @@ def run() -> int:
     return 1 if failed and not stopping else 0
 
 
+def purge_on_schedule(cfg) -> None:
+    # A database that is down for a moment must not stop the bot; the next round tries again.
+    try:
+        retention.purge(_env()["TRACKER_STORE_URL"], cfg.retention_days)
+    except Exception as error:
+        print(f"could not delete old conversations this time: {error}", file=sys.stderr, flush=True)
+
+
 def shell() -> int:
     from bot.channels import terminal
     cfg = settings_module.load()
-    prepare()
+    if console.port_taken(cfg.bot_port):
+        if console.bot_answers_on(cfg.bot_port):
+            print(f"The bot is already running on port {cfg.bot_port} (make run?); this chat talks "
+                  "to it. /quit or Ctrl-D leaves.", flush=True)
+            return terminal.chat(f"http://127.0.0.1:{cfg.bot_port}/webhooks/rest/webhook")
+        taken = cfg.bot_port
+        cfg = dataclasses.replace(cfg, bot_port=console.free_port())
+        print(f"Port {taken} is taken by another program; starting the bot on port {cfg.bot_port}.",
+              flush=True)
+    if console.port_taken(cfg.action_port):
+        cfg = dataclasses.replace(cfg, action_port=console.free_port())
+    quiet = not console.verbose()
+    prepare(quiet)
     # --quiet keeps Rasa's log lines out of the conversation.
-    processes = start_servers(cfg, ("--quiet",))
+    processes = start_servers(cfg, () if not quiet else ("--quiet",), quiet=quiet)
     try:
         return terminal.chat(f"http://127.0.0.1:{cfg.bot_port}/webhooks/rest/webhook")
     finally:
@@ -302,12 +365,17 @@ def intent_report() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["review"]:          # it has options of its own
+        from bot.review.command import main as review
+        return review(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["kb", "train", "run", "shell", "validate", "eval"])
+    parser.add_argument("command", choices=["kb", "train", "run", "shell", "validate", "eval", "review",
+                                                "purge"])
     parser.add_argument("--force", action="store_true", help="train even if nothing changed")
     args = parser.parse_args(argv)
     return {
         "kb": build_knowledge, "train": lambda: train(args.force), "run": run, "shell": shell,
-        "validate": validate, "eval": evaluate,
+        "validate": validate, "eval": evaluate, "purge": retention.main,
     }[args.command]()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,6 +16,7 @@ class Settings:
     models_dir: Path
     host: str
     keep_models: int = 3
+    retention_days: int = 90
 
     @property
     def action_url(self) -> str:
@@ -58,6 +60,17 @@ def _count(name: str, default: int, least: int) -> int:
     return value
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def log_level(env: Mapping[str, str] = os.environ) -> str | None:
+    """LOG_LEVEL in lower case, or None when unset; `debug` shows the servers' logs on the console."""
+    raw = (env.get("LOG_LEVEL") or "").strip().lower()
+    if raw and raw not in LOG_LEVELS:
+        raise SystemExit(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {env['LOG_LEVEL']!r}")
+    return raw or None
+
+
 def load() -> Settings:
     return Settings(
         bot_port=_port("BOT_PORT", 5005),
@@ -65,4 +78,5 @@ def load() -> Settings:
         models_dir=Path(os.environ.get("MODELS_DIR", ROOT / "models")),
         host=os.environ.get("BOT_HOST", "0.0.0.0"),
         keep_models=_count("KEEP_MODELS", 3, least=1),
+        retention_days=_count("CONVERSATION_RETENTION_DAYS", 90, least=1),
     )

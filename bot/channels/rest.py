@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any, Awaitable, Callable
 
 import structlog
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
@@ -23,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import RATE_LIMITED, MessageGuard, default_guard, printable_id, read_json
+from bot.channels.rated_output import AnswerCollectingOutputChannel
 from bot.retried_turns import METADATA_KEY, REQUEST_ID_HEADER, request_id
 
 structlogger = structlog.get_logger()
@@ -122,7 +123,7 @@ class GuardedRestInput(RestInput):
             return response.stream(self.stream_response(on_new_message, verdict.text, sender,
                                                         input_channel, metadata),
                                    content_type="text/event-stream")
-        collector = CollectingOutputChannel()
+        collector = AnswerCollectingOutputChannel()     # Rasa's, with the answer's structure
         try:
             await on_new_message(UserMessage(verdict.text, collector, sender,
                                              input_channel=input_channel, metadata=metadata))

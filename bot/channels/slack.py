@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import uuid
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
 
@@ -21,15 +22,20 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import feedback
 from bot.channels.guard import RecentKeys, default_guard, read_json
+from bot.channels.route_text import timeline_text
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 NO_RETRY = {"X-Slack-No-Retry": "1"}
+# A rating button's action_id is RATE and the rating; its value is the turn it rates.
+RATE, RATING_BUTTONS = feedback.RATE, feedback.RATING_BUTTONS
 
 
-def answer_blocks(text: str, buttons: list[dict], answer: dict | None = None) -> list[dict]:
+def answer_blocks(text: str, buttons: list[dict], answer: dict | None = None,
+                  turn: str | None = None) -> list[dict]:
     """The answer's structure travels with the message (actions/render.py); plain responses from
     the domain have none and show as they are."""
     body = (answer or {}).get("text") or text
@@ -37,11 +43,18 @@ def answer_blocks(text: str, buttons: list[dict], answer: dict | None = None) ->
     source = (answer or {}).get("source_line")
     if source:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(source)}]})
+    route = timeline_text(answer)
+    if route:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(route)}]})
     if buttons:
         # Slack refuses button labels over 75 characters and more than 25 buttons in a block.
         blocks.append({"type": "actions", "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": b["title"][:75]},
              "value": b["payload"]} for b in buttons[:25]]})
+    if answer and turn:
+        blocks.append({"type": "actions", "block_id": "rate", "elements": [
+            {"type": "button", "action_id": RATE + rating, "text": {"type": "plain_text", "text": label},
+             "value": turn} for rating, label in RATING_BUTTONS]})
     return blocks
 
 
@@ -86,7 +99,8 @@ def _interaction_problem(payload: dict) -> str | None:
     fields = {"user.id": (parts["user"] or {}).get("id"), "channel.id": (parts["channel"] or {}).get("id"),
               "message.thread_ts": (parts["message"] or {}).get("thread_ts"),
               "container.thread_ts": (parts["container"] or {}).get("thread_ts"),
-              "actions[0].value": (actions or [{}])[0].get("value")}
+              "actions[0].value": (actions or [{}])[0].get("value"),
+              "actions[0].action_id": (actions or [{}])[0].get("action_id")}
     for name, value in fields.items():
         if value is not None and not isinstance(value, str):
             return f'"{name}" must be a string'
@@ -97,6 +111,7 @@ class SlackOutput(SlackBot):
     def __init__(self, token: str, channel: str | None, thread_ts: str | None, api_url: str):
         super().__init__(token, channel, thread_ts)
         self.client = AsyncWebClient(token, base_url=api_url)
+        self.turn: str | None = None     # the message this output answers, for rating buttons
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         # Rasa sends an answer whose suggestion list is empty here, with `buttons=[]` among kwargs.
@@ -106,7 +121,7 @@ class SlackOutput(SlackBot):
                                      **kwargs: Any) -> None:
         # `text` is what notifications and screen readers get, so it keeps the source line.
         await self._post_message(self.slack_channel or recipient_id, text=text,
-                                 blocks=answer_blocks(text, buttons, kwargs.get("answer")))
+                                 blocks=answer_blocks(text, buttons, kwargs.get("answer"), self.turn))
 
 
 class SlackChannel(SlackInput):
@@ -134,11 +149,15 @@ class SlackChannel(SlackInput):
     def _dispatch(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
                   user: str, channel: str | None, thread_ts: str | None) -> None:
         # Slack wants its answer within 3 seconds, so the bot replies after the request returns.
-        message = UserMessage(text, self.get_output_channel(channel, thread_ts),
-                              self._get_conversation_id(user, channel, thread_ts),
-                              input_channel=self.name(),
+        output = self.get_output_channel(channel, thread_ts)
+        output.turn = uuid.uuid4().hex
+        message = UserMessage(text, output, self._get_conversation_id(user, channel, thread_ts),
+                              input_channel=self.name(), message_id=output.turn,
                               metadata={"out_channel": channel, "thread_id": thread_ts})
-        task = asyncio.create_task(on_new_message(message))
+        self._in_background(on_new_message(message))
+
+    def _in_background(self, coroutine: Awaitable[Any]) -> None:
+        task = asyncio.create_task(coroutine)
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
 
@@ -208,6 +227,26 @@ class SlackChannel(SlackInput):
             # A button on a reply in a thread keeps the conversation in that thread.
             thread_ts = ((payload.get("message") or {}).get("thread_ts")
                          or (payload.get("container") or {}).get("thread_ts"))
+            if (action.get("action_id") or "").startswith(RATE):
+                self._in_background(self._rate(action, (payload.get("user") or {}).get("id", ""),
+                                               (payload.get("channel") or {}).get("id"), thread_ts))
+                return response.text("")
             self._dispatch(on_new_message, action["value"], (payload.get("user") or {}).get("id", ""),
                            (payload.get("channel") or {}).get("id"), thread_ts)
         return response.text("")
+
+    async def _rate(self, action: dict, user: str, channel: str | None, thread_ts: str | None) -> None:
+        """A press on a rating button: stored with the turn it rates (bot/feedback.py), and the
+        person told so, or told why not."""
+        sender = self._get_conversation_id(user, channel, thread_ts)
+        try:
+            rating = feedback.read_rating({"rating": action["action_id"][len(RATE):],
+                                           "turn": action.get("value")}, sender=sender)
+            await feedback.record_soon(rating, channel=self.name())
+            reply = feedback.thanks(rating.rating)
+        except feedback.FeedbackRefused as refused:
+            reply = f"I couldn't keep that rating: {refused}."
+        try:
+            await self.get_output_channel(channel, thread_ts).send_text_message(channel or user, reply)
+        except Exception as error:     # Slack unreachable: the rating is kept all the same
+            logger.warning("could not thank a Slack user for a rating: %s", error)

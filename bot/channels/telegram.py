@@ -17,6 +17,7 @@ import html
 import logging
 import os
 import secrets
+import uuid
 from collections import OrderedDict
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
@@ -27,8 +28,10 @@ from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot import feedback
 from bot.channels.guard import (RATE_LIMITED, RecentKeys, default_guard, read_json,
                                 worker_processes)
+from bot.channels.route_text import timeline_text
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # What a person can send instead of text; in a private chat they are told the bot reads text only.
 NOT_TEXT = ("photo", "sticker", "voice", "audio", "video", "video_note", "animation", "document",
             "location", "contact", "poll")
+# A rating button's callback_data: RATE, the rating, ":" and the turn it rates (within 64 bytes).
+RATE, RATING_BUTTONS = feedback.RATE, feedback.RATING_BUTTONS
 TEXT_ONLY = ("I can only read typed messages, so I can't see that. Please type your question, "
              "for example: What band is a PSO?")
 
@@ -93,6 +98,10 @@ def _field(value: Any, *path: str) -> Any:
             return _WRONG
         value = value.get(name)
     return value
+
+
+def _chat_of(query: dict) -> Any:
+    return ((query.get("message") or {}).get("chat") or {}).get("id") or (query.get("from") or {}).get("id")
 
 
 def _is_id(value: Any) -> bool:
@@ -159,6 +168,9 @@ def answer_html(text: str, answer: dict | None = None) -> str:
     """The answer's structure travels with the message (actions/render.py); plain responses from
     the domain have none and show as they are."""
     body = html.escape((answer or {}).get("text") or text, quote=False)
+    route = timeline_text(answer)
+    if route:
+        body += f"\n\n{html.escape(route, quote=False)}"
     source = (answer or {}).get("source_line")
     return f"{body}\n\n<i>{html.escape(source, quote=False)}</i>" if source else body
 
@@ -168,8 +180,9 @@ class TelegramOutput(OutputChannel):
     def name(cls) -> str:
         return "telegram"
 
-    def __init__(self, api: BotApi, keys: CallbackKeys):
+    def __init__(self, api: BotApi, keys: CallbackKeys, turn: str | None = None):
         self.api, self.keys = api, keys
+        self.turn = turn     # the message this output answers, for rating buttons
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         # Rasa sends an answer whose suggestion list is empty here, with `buttons=[]` among kwargs.
@@ -179,9 +192,12 @@ class TelegramOutput(OutputChannel):
                                      **kwargs: Any) -> None:
         params: dict[str, Any] = {"chat_id": recipient_id, "parse_mode": "HTML",
                                   "text": answer_html(text, kwargs.get("answer"))}
-        if buttons:
-            params["reply_markup"] = {"inline_keyboard": [
-                [{"text": b["title"], "callback_data": self.keys.encode(b["payload"])}] for b in buttons]}
+        rows = [[{"text": b["title"], "callback_data": self.keys.encode(b["payload"])}] for b in buttons]
+        if kwargs.get("answer") and self.turn:
+            rows.append([{"text": label, "callback_data": f"{RATE}{rating}:{self.turn}"}
+                         for rating, label in RATING_BUTTONS])
+        if rows:
+            params["reply_markup"] = {"inline_keyboard": rows}
         try:
             await self.api.call("sendMessage", **params)
         except TelegramError as error:
@@ -253,15 +269,36 @@ class TelegramChannel(InputChannel):
 
     async def _press(self, query: dict, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         payload = self.keys.decode(query.get("data") or "")
+        if payload and payload.startswith(RATE):
+            return await self._rate(query, payload)
         # Answered even when expired: until it is, Telegram shows the button as still loading.
         notice = {} if payload else {"text": "That button has expired; please ask again."}
         try:
             await self.api.call("answerCallbackQuery", callback_query_id=query.get("id"), **notice)
         except TelegramError as error:
             logger.warning("could not answer a Telegram button press: %s", error)
-        chat = ((query.get("message") or {}).get("chat") or {}).get("id") or (query.get("from") or {}).get("id")
+        chat = _chat_of(query)
         if payload and chat is not None:
             await self._hand_on(payload, chat, on_new_message)
+
+    async def _rate(self, query: dict, data: str) -> None:
+        """A press on a rating button: stored with the turn it rates (bot/feedback.py); Telegram's
+        notice on the button says it was kept, or why not."""
+        rating, _, turn = data[len(RATE):].partition(":")
+        chat = _chat_of(query)
+        try:
+            if chat is None:
+                raise feedback.FeedbackRefused("the button press does not say which chat it came from")
+            rated = feedback.read_rating({"rating": rating, "turn": turn or None}, sender=str(chat))
+            await feedback.record_soon(rated, channel=self.name())
+            notice = feedback.thanks(rated.rating)
+        except feedback.FeedbackRefused as refused:
+            notice = f"I couldn't keep that rating: {refused}."
+        try:
+            await self.api.call("answerCallbackQuery", callback_query_id=query.get("id"),
+                                text=notice[:200])
+        except TelegramError as error:
+            logger.warning("could not answer a Telegram rating: %s", error)
 
     async def _say(self, chat: Any, text: str) -> None:
         try:
@@ -270,8 +307,10 @@ class TelegramChannel(InputChannel):
             logger.warning("could not send a Telegram message: %s", error)
 
     async def _hand_on(self, text: str, chat: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        await on_new_message(UserMessage(text, self.get_output_channel(), str(chat),
-                                         input_channel=self.name(), metadata={"chat_id": chat}))
+        turn = uuid.uuid4().hex
+        await on_new_message(UserMessage(text, TelegramOutput(self.api, self.keys, turn), str(chat),
+                                         input_channel=self.name(), message_id=turn,
+                                         metadata={"chat_id": chat}))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram = Blueprint("careers_telegram", __name__)

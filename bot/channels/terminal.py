@@ -15,6 +15,7 @@ from typing import Callable
 import requests
 
 from bot import settings
+from bot.channels.route_text import timeline_text
 
 try:
     import readline  # noqa: F401  -- loading it gives input() line editing and history
@@ -64,6 +65,9 @@ def show(replies: list[dict], write: Callable[[str], None]) -> list[dict]:
     for reply in replies:
         if reply.get("text"):
             write(f"Bot: {reply['text']}")
+        route = timeline_text(reply.get("answer"))
+        if route:
+            write(f"     {route}")
         if reply.get("buttons"):
             options = [b for b in reply["buttons"] if b.get("title") and b.get("payload")]
     for number, option in enumerate(options, 1):

@@ -24,16 +24,21 @@ import uuid
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from bot import feedback
 from bot.channels.guard import MAX_REQUEST_BYTES, default_guard, printable_id
+from bot.channels.rated_output import RatedSocketIOOutput
 
 logger = logging.getLogger(__name__)
 
 NOT_AN_OBJECT = ('I couldn\'t read that message: it should be an object such as '
                  '{"message": "What band is a PSO?", "session_id": "..."}.')
 NO_TEXT = 'I couldn\'t read that message: its "message" should be the text you typed.'
+FEEDBACK_EVT, FEEDBACK_RESULT_EVT = "feedback", "feedback_result"
+NOT_RATED = ("This chat has not started its session yet, so I can't keep that rating. "
+             "Please reload the page and rate the answer again.")
 NO_SESSION = ("This chat has not started its session yet, so I can't answer it. "
               "Please reload the page and ask again.")
 
@@ -99,15 +104,34 @@ class WebChatInput(SocketIOInput):
                 return await tell(sid, NO_SESSION)
             if not isinstance(data.get("message"), str):
                 return await tell(sid, NO_TEXT)
-            message = UserMessage(data["message"], SocketIOOutput(sio, self.bot_message_evt), sender,
-                                  input_channel=self.name(),
+            # the turn id goes out with the answer, for the widget to rate it by
+            turn = uuid.uuid4().hex
+            message = UserMessage(data["message"], RatedSocketIOOutput(sio, self.bot_message_evt, turn),
+                                  sender, input_channel=self.name(), message_id=turn,
                                   metadata=self._metadata(data.get(self.metadata_key)))
             await guarded(message)
+
+        async def rate(sid: str, *args: Any) -> None:
+            # A rating of an answer (bot/feedback.py), only for a session this socket joined.
+            data = _one(args)
+            session = (data.get("session_id") if isinstance(data, dict) else None) \
+                if self.session_persistence else sid
+            try:
+                if not (isinstance(session, str) and session in sio.rooms(sid, namespace=namespace)):
+                    raise feedback.FeedbackRefused(NOT_RATED)
+                rating = feedback.read_rating(data, sender=session)
+                stored = await feedback.record_soon(rating)
+                result = {"stored": True, "turn": stored["turn"], "message": feedback.thanks(rating.rating)}
+            except feedback.FeedbackRefused as refused:
+                result = {"stored": False, "error": str(refused),
+                          "turn": data.get("turn") if isinstance(data, dict) else None}
+            await sio.emit(FEEDBACK_RESULT_EVT, result, room=sid, namespace=namespace)
 
         # Registering again under the same event replaces Rasa's handler.
         sio.on("connect", connect, namespace=namespace)
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, handle_message, namespace=namespace)
+        sio.on(FEEDBACK_EVT, rate, namespace=namespace)
         return webhook
 
     @staticmethod

@@ -94,9 +94,10 @@ def test_a_signed_message_is_answered_with_text_source_and_buttons(person):
     assert "Band 3" in section["text"]["text"] and "Source" not in section["text"]["text"]
     [context] = blocks_of(reply, "context")
     assert context["elements"][0]["text"].startswith("Source")
-    [actions] = blocks_of(reply, "actions")
+    actions, rating = blocks_of(reply, "actions")
     buttons = actions["elements"]
     assert buttons and all(b["type"] == "button" and b["value"].startswith("/") for b in buttons)
+    assert [b["text"]["text"] for b in rating["elements"]] == ["👍 Helpful", "👎 Not helpful"]
     assert "thread_ts" not in reply
     [call] = person.bot.slack.calls_to("chat.postMessage", lambda c: c.params.get("channel") == person.channel)
     assert call.headers.get("Authorization") == f"Bearer {SLACK_TOKEN}"

@@ -90,7 +90,8 @@ def test_a_message_is_answered_with_its_source_and_an_inline_keyboard(chat):
     [reply] = chat.wait_for_reply("Band 3")
     assert reply["parse_mode"] == "HTML"
     assert "\n\n<i>Source" in reply["text"]
-    keyboard = reply["reply_markup"]["inline_keyboard"]
+    *keyboard, rating = reply["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in rating] == ["👍 Helpful", "👎 Not helpful"]
     buttons = [button for row in keyboard for button in row]
     assert buttons and all(b["text"] and b["callback_data"].startswith("/") for b in buttons)
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)

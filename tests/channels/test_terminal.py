@@ -51,6 +51,21 @@ def test_question_answered_and_a_numbered_suggestion_picked(bot_server):
     assert chat.exitstatus == 0
 
 
+def test_a_planned_route_is_shown_as_a_line_of_stages(bot_server):
+    chat = terminal(urlparse(bot_server).port)
+    try:
+        chat.expect_exact(PROMPT)
+        chat.sendline("can you plan my route into probation?")
+        chat.expect_exact(PROMPT)
+        chat.sendline("I have A levels")
+        chat.expect(r"Route: (.+?)\r?\n")
+        assert chat.match.group(1) == "PQiP 27-month route (27 months, Band 3) → PO (Band 4); 27 months in all"
+        chat.sendline("/quit")
+        chat.expect(pexpect.EOF)
+    finally:
+        chat.close()
+
+
 def test_unreachable_server_is_said_plainly_and_ctrl_d_leaves():
     chat = terminal(free_port())
     try:

@@ -3,7 +3,7 @@ import { io } from "socket.io-client";
 // Talks to Rasa's socket.io channel. Rasa answers only sockets that joined the session, so the
 // session_request is sent on every (re)connection, and messages typed before Rasa confirmed the
 // session wait in the outbox rather than being lost.
-export function connect(server, { sessionId, onSession, onStatus, onBotMessage, onSent }) {
+export function connect(server, { sessionId, onSession, onStatus, onBotMessage, onSent, onFeedback }) {
   const socket = io(server, {
     path: "/socket.io",
     // A WebSocket first: it is one connection, so it reaches the same worker process for the
@@ -36,6 +36,7 @@ export function connect(server, { sessionId, onSession, onStatus, onBotMessage, 
     onStatus("online", outbox.length);
   });
   socket.on("bot_uttered", (message) => onBotMessage(message || {}));
+  socket.on("feedback_result", (result) => onFeedback(result || {}));
   socket.on("connect_error", () => {
     ready = false;
     onStatus("unreachable", outbox.length);
@@ -54,6 +55,12 @@ export function connect(server, { sessionId, onSession, onStatus, onBotMessage, 
       outbox.push(message);
       flush();
       return outbox.length;
+    },
+    // A rating of the answer to `turn`; false when there is no connection to send it on.
+    rate(turn, rating, comment) {
+      if (!ready) return false;
+      socket.emit("feedback", { session_id: session, turn, rating, comment: comment || undefined });
+      return true;
     },
   };
 }

@@ -30,7 +30,7 @@ export function appendLinkified(parent, text) {
   if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
 }
 
-function safeLink(raw) {
+export function safeLink(raw, text = raw) {
   let url;
   try {
     url = new URL(raw);
@@ -38,5 +38,5 @@ function safeLink(raw) {
     return document.createTextNode(raw);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return document.createTextNode(raw);
-  return el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer", text: raw });
+  return el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer", text });
 }

@@ -54,6 +54,27 @@ button, input { font: inherit; }
 .pca-input { flex: 1; min-width: 0; padding: 10px; border: 2px solid #0b0c0c; border-radius: 6px; font-size: 16px; }
 .pca-send { border: 0; border-radius: 6px; padding: 0 16px; min-height: 44px; background: #00703c; color: #fff; font-weight: 600; cursor: pointer; }
 .pca-send:hover { background: #005a30; }
+.pca-starters { align-self: stretch; }
+.pca-links { margin-top: 4px !important; font-size: 13px; color: #505a5f; }
+.pca-rate { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; margin-top: 6px; font-size: 13px; color: #505a5f; }
+.pca-rate button { border: 1px solid #b1b4b6; background: #fff; border-radius: 6px; min-width: 36px; min-height: 32px; cursor: pointer; }
+.pca-rate button[aria-pressed="true"] { border-color: #1d4f91; background: #e8f0fa; box-shadow: inset 0 0 0 1px #1d4f91; }
+.pca-rate-why { display: flex; gap: 4px; flex-basis: 100%; }
+.pca-rate-why[hidden] { display: none; }
+.pca-rate-comment { flex: 1; min-width: 0; padding: 4px 6px; border: 1px solid #0b0c0c; border-radius: 4px; font-size: 14px; }
+.pca-rate-note { flex-basis: 100%; font-size: 13px; }
+.pca-rate-note:empty { display: none; }
+.pca-timeline { margin: 8px 0 0; padding: 6px; background: #fff; border-radius: 8px; }
+.pca-timeline-svg { display: block; max-width: 100%; height: auto; }
+.pca-tl-line { stroke: #1d4f91; stroke-width: 3; }
+.pca-tl-dot { fill: #fff; stroke: #1d4f91; stroke-width: 3; }
+.pca-tl-goal { fill: #00703c; stroke: #00703c; stroke-width: 3; }
+.pca-tl-name { font-size: 12px; font-weight: 600; fill: #0b0c0c; }
+.pca-tl-detail { font-size: 11px; fill: #505a5f; }
+.pca-tl-total { font-size: 13px; font-weight: 600; margin-top: 2px; }
+.pca-timeline details { font-size: 13px; margin-top: 4px; }
+.pca-tl-reasons { margin: 4px 0 0; padding-left: 20px; }
+.pca-privacy { margin: 0; padding: 0 12px 8px; font-size: 12px; color: #505a5f; }
 @media (max-width: 480px) {
   .pca-panel { inset: 0; width: 100%; max-width: none; height: 100%; border-radius: 0; border: 0; }
 }

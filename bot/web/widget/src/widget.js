@@ -20,6 +20,15 @@ const TYPING_TIMEOUT_MS = 45000;
 const DEFAULT_MAX_CHARS = 2000;
 // counted as the server counts them: an emoji is one character, not two UTF-16 units
 const characters = (text) => Array.from(text).length;
+// Shown as chips on an empty conversation; a site sets its own with data-starters="a|b|c".
+const DEFAULT_STARTERS = [
+  "What band is a PSO?",
+  "How do I become a probation officer?",
+  "Can I skip the PSO stage with a criminology degree?",
+  "How much do trainees earn?",
+];
+// CONVERSATION_RETENTION_DAYS on the server; a site that changed it says so with data-retention-days.
+const DEFAULT_RETENTION_DAYS = 90;
 
 const script = document.currentScript;
 
@@ -29,11 +38,14 @@ function settings() {
     server: (data.server || `${location.protocol}//${location.hostname}:5005`).replace(/\/+$/, ""),
     title: data.title || "Probation careers adviser",
     maxChars: parseInt(data.maxChars, 10) > 0 ? parseInt(data.maxChars, 10) : DEFAULT_MAX_CHARS,
+    starters: (data.starters ? data.starters.split("|") : DEFAULT_STARTERS)
+      .map((s) => s.trim()).filter(Boolean).slice(0, 4),
+    retentionDays: parseInt(data.retentionDays, 10) > 0 ? parseInt(data.retentionDays, 10) : DEFAULT_RETENTION_DAYS,
   };
 }
 
 function mount() {
-  const { server, title, maxChars } = settings();
+  const { server, title, maxChars, starters, retentionDays } = settings();
   const store = openStore(`probation-careers-chat:${server}`);
 
   const host = el("div", { id: "pca-widget" });
@@ -64,7 +76,9 @@ function mount() {
     el("button", { type: "submit", className: "pca-send", text: "Send" }));
   const panel = el("section", { id: "pca-panel", className: "pca-panel", "aria-label": title, hidden: true },
     el("div", { className: "pca-header" }, el("h2", { className: "pca-title", text: title }), closeButton),
-    status, log, typing, tooLong, form);
+    status, log, typing, tooLong, form,
+    el("p", { className: "pca-privacy", text: `Your questions, the answers and any rating are kept for ` +
+      `${retentionDays} days to improve the adviser, then deleted. Please don't type personal details.` }));
   root.append(el("style", { text: CSS }), el("div", { className: "pca-root" }, launcher, panel));
 
   let typingTimer = null;
@@ -79,7 +93,7 @@ function mount() {
 
   const render = (message, withChips) => {
     log.querySelector(".pca-empty")?.remove();
-    log.append(messageElement(message));
+    log.append(messageElement(message, rate));
     if (withChips && message.buttons && message.buttons.length) log.append(chipsElement(message.buttons, pick));
     scrollToEnd();
   };
@@ -95,8 +109,10 @@ function mount() {
     launcher.hidden = open && window.matchMedia("(max-width: 480px)").matches;
     launcher.setAttribute("aria-expanded", String(open));
     store.update({ open });
+    // the newest message in view, after a reload too (the log had no height while hidden)
+    if (open) scrollToEnd();
     if (!focus) return;
-    if (open) { scrollToEnd(); input.focus(); } else { launcher.focus(); }
+    if (open) input.focus(); else launcher.focus();
   };
 
   const connection = connect(server, {
@@ -104,6 +120,7 @@ function mount() {
     onSession: (sessionId) => store.update({ sessionId }),
     onStatus: showStatus,
     onSent: () => setTyping(true),
+    onFeedback: (result) => showRated(result),
     onBotMessage: (data) => {
       setTyping(false);
       if (!data.text) return;
@@ -111,11 +128,27 @@ function mount() {
         .filter((b) => b && b.title && b.payload)
         .map((b) => ({ title: String(b.title), payload: String(b.payload) }));
       const message = { from: "bot", text: String(data.text), buttons };
+      // the turn id rates the answer; the answer's structure holds a route's timeline
+      if (typeof data.turn === "string" && data.turn.length <= 64) message.turn = data.turn;
+      if (data.answer && typeof data.answer === "object") message.answer = data.answer;
       clearChips();
       store.add(message);
       render(message, true);
     },
   });
+
+  function rate(message, rating, comment, note) {
+    message.rating = rating;
+    store.update({});
+    const sent = connection.rate(message.turn, rating, comment);
+    note.textContent = sent ? "Sending your rating…" : "Not connected: please rate again once the chat reconnects.";
+  }
+
+  function showRated(result) {
+    const control = result.turn && log.querySelector(`.pca-rate[data-turn="${window.CSS.escape(result.turn)}"]`);
+    const note = control && control.querySelector(".pca-rate-note");
+    if (note) note.textContent = result.stored ? result.message : `Your rating wasn't kept: ${result.error}`;
+  }
 
   function say(shown, sent) {
     const message = { from: "user", text: shown };
@@ -160,6 +193,7 @@ function mount() {
   const { messages, open } = store.get();
   if (!messages.length) {
     log.append(el("p", { className: "pca-empty", text: "Ask about bands, pay, qualifications or how to become a probation officer." }));
+    if (starters.length) log.append(chipsElement(starters.map((q) => ({ title: q, payload: q })), pick, "Questions to start with", "pca-starters"));
   }
   messages.forEach((message, i) => render(message, i === messages.length - 1 && message.from === "bot"));
   setOpen(Boolean(open), { focus: false });
