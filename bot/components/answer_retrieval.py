@@ -65,6 +65,15 @@ _LEANS_BACK = re.compile(r"^\W*(?:and|so|but|then|ok(?:ay)?|what about|how about
 _SHORT = 4          # words: "how long's the degree?" is about something said before
 
 
+def _canonical(entity: Dict[str, Any]) -> str:
+    """A qualification's one name, from its id; "" for anything else."""
+    value = entity.get("value")
+    if entity.get("entity") != "qualification" or not isinstance(value, str) or \
+            not isinstance(entity.get("end"), int):
+        return ""
+    return value.replace("-", " ")
+
+
 def _informs(message: Message) -> bool:
     """Whether the message tells us something about the person or where they want to work."""
     return any(e.get("entity") in DETAILS for e in message.get(ENTITIES) or [])
@@ -77,8 +86,9 @@ def _lexical() -> HashingVectorizer:
 
 
 def mask(text: str, entities: List[Dict[str, Any]]) -> str:
-    """The text with each role and place named in it replaced by a stand-in word."""
-    spans = sorted((e for e in entities if e.get("entity") in MASKS
+    """The text with each role and place named in it replaced by a stand-in word, and each
+    qualification by one name for it ("Professional Qualification in Probation" is "pqip")."""
+    spans = sorted((e for e in entities if (e.get("entity") in MASKS or _canonical(e))
                     and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)),
                    key=lambda e: e["start"])
     out, at = [], 0
@@ -86,6 +96,10 @@ def mask(text: str, entities: List[Dict[str, Any]]) -> str:
         if entity["start"] < at:
             continue
         out.append(text[at:entity["start"]])
+        if entity["entity"] not in MASKS:
+            out.append(_canonical(entity))
+            at = entity["end"]
+            continue
         out.append(MASKS[entity["entity"]])
         named = text[entity["start"]:entity["end"]]
         if entity["entity"] == "jurisdiction" and not (

@@ -201,6 +201,12 @@ def test_an_inform_that_tells_nothing_about_the_person_is_a_question(retriever, 
     assert empty.get("intent")["name"] == "ask_question" and empty.get(RETRIEVAL) is not None
 
 
+def test_a_qualification_is_matched_by_one_name_whatever_name_the_message_uses():
+    names = KnowledgeEntityExtractor({}, None, None, knowledge_names())  # type: ignore[arg-type]
+    spelled_out = "What is the Professional Qualification in Probation?"
+    assert mask(spelled_out, names.extract(spelled_out)) == mask("What is the PQiP?", names.extract("What is the PQiP?"))
+
+
 def test_the_fingerprint_changes_with_the_questions(facts, tmp_path):
     before = AnswerRetriever.fingerprint_addon({"facts_dir": str(facts)})
     (tmp_path / "facts").mkdir()
