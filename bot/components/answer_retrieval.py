@@ -97,7 +97,10 @@ def mask(text: str, entities: List[Dict[str, Any]]) -> str:
             continue
         out.append(text[at:entity["start"]])
         if entity["entity"] not in MASKS:
-            out.append(_canonical(entity))
+            named = text[entity["start"]:entity["end"]]
+            # a long name gives way to the short one; a one-word name ("degree") is left as
+            # typed, since the short form of a plain "degree" would add words it did not say
+            out.append(_canonical(entity) if len(named.split()) > 1 else named)
             at = entity["end"]
             continue
         out.append(MASKS[entity["entity"]])
