@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -62,6 +64,7 @@ _SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\s*[;,]?\s+(?:and also|also|plus)\s+(?=\w
 # or points back at something it does not name ("do they carry guns?", "how long is it?").
 _LEANS_BACK = re.compile(r"^\W*(?:and|so|but|then|ok(?:ay)?|what about|how about|what if)\b|"
                          r"\b(?:it|its|they|them|their|those|these|he|she|him|her|his)\b", re.I)
+RECENT = 512       # messages whose vectors are kept for the follow-ups that come after them
 _SHORT = 4          # words: "how long's the degree?" is about something said before
 
 
@@ -158,6 +161,8 @@ class AnswerRetriever(GraphComponent):
         self._reranker = reranker
         self._vectorizer = _lexical()
         self._misfit = Misfit()
+        self._recent: Dict[int, "OrderedDict[str, np.ndarray]"] = {}
+        self._recent_lock = threading.Lock()
         self.index = index
 
     @property
@@ -311,7 +316,7 @@ class AnswerRetriever(GraphComponent):
         index = self.index
         masked = [_REPEATS.sub(lambda m: m.group(1) or " ", t)
                   for t in [mask(text, entities)] + ([previous] if previous else [])]
-        meaning = index["vectors"] @ self._query(self.encoder.encode(masked))
+        meaning = index["vectors"] @ self._query(self._encoded(self.encoder, masked))
         lexical = _lexical_rows(self._vectorizer, masked, index["idf"])
         spelling = lexical @ index["lexical"].T
         spelling = self._query(np.asarray(spelling.todense()), normalised=False) / \
@@ -332,7 +337,7 @@ class AnswerRetriever(GraphComponent):
         # Second stage: MiniLM, a stronger encoder too slow to compare with every question,
         # re-ranks the first stage's best few by their own questions.
         top = order[: self._config["rerank_top"]]
-        message = self._query(self.reranker.encode(masked))
+        message = self._query(self._encoded(self.reranker, masked))
         ends = np.append(index["starts"][1:], len(index["questions"]))
         closeness = np.array([(index["reranker"][index["starts"][i]:ends[i]] @ message).max() + adjustments[i]
                               for i in top])
@@ -343,6 +348,23 @@ class AnswerRetriever(GraphComponent):
         rest = [(units[i]["id"], float((1 - weight) * per_unit[i]), float(adjustments[i]))
                 for i in order[len(top):50]]
         return reranked + rest
+
+    def _encoded(self, model, texts: List[str]) -> np.ndarray:
+        """The texts' vectors; a follow-up's previous question was encoded a turn ago, so recent
+        vectors are kept rather than computed again."""
+        with self._recent_lock:
+            cache = self._recent.setdefault(id(model), OrderedDict())
+            known = {t: cache[t] for t in texts if t in cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known.update(zip(missing, model.encode(missing)))
+        with self._recent_lock:
+            for text in texts:
+                cache[text] = known[text]
+                cache.move_to_end(text)
+            while len(cache) > RECENT:
+                cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])
 
     def _query(self, rows: np.ndarray, normalised: bool = True) -> np.ndarray:
         """One query from the message's row and, for a follow-up, the previous question's."""

@@ -232,3 +232,20 @@ def test_each_encoder_puts_a_paraphrase_nearer_than_another_topic(encode):
                                           "what is the salary of a probation officer",
                                           "do probation officers do home visits"])
     assert question @ paraphrase > question @ other
+
+
+def test_a_follow_ups_previous_question_is_not_encoded_again(retriever, entities):
+    ask(retriever, entities, "which pension scheme is it")
+    calls = []
+    real = retriever.reranker.encode
+
+    def counting(texts):
+        calls.append(list(texts))
+        return real(texts)
+
+    retriever._reranker.encode = counting
+    try:
+        ask_after(retriever, entities, "which pension scheme is it", "how much do they put into it?")
+    finally:
+        del retriever._reranker.encode
+    assert all("which pension scheme is it" not in batch for batch in calls)
