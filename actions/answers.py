@@ -84,8 +84,8 @@ class ActionAnswer(Action):
 
         if about.unknown_place and not context.entity_values(tracker, "unit"):
             # "what does a PO earn in Ontario?": England's figure would be a confident wrong answer
-            answer = adv.unknown_place(context.entities(tracker, context.UNKNOWN_PLACE)[0].get("text")
-                                       or about.unknown_place.title())
+            place_name = context.entities(tracker, context.UNKNOWN_PLACE)[0].get("text")
+            answer = adv.unknown_place(place_name or about.unknown_place.title())
             return self._send(dispatcher, tracker, answer, None, about, events)
         named = context.entity_values(tracker, "unit")
         if named:                                    # a suggestion's button

@@ -129,12 +129,14 @@ class Advisor:
         role_view = self.kb.find_role(role) if role else None
         where = jurisdiction or (role_view.jurisdiction if role_view else None)
         top = self._top(where)
-        lowest = self.kb.value("us-min-age" if top == "us" else "min-age") if top in ("us", "england-wales") else None
+        minimum = {"us": "us-min-age", "england-wales": "min-age"}.get(top)
+        lowest = self.kb.value(minimum) if minimum else None
         highest = self.kb.value("us-federal-max-age") if where == "us-federal" else None
         if highest is not None and age >= highest:
             verdict = f"At {age} you are over the age limit for a first federal appointment."
         elif lowest is not None and age < lowest:
-            verdict = f"At {age} you are under the minimum age, so you would need to wait until you are {lowest:g}."
+            verdict = (f"At {age} you are under the minimum age, so you would need to wait until "
+                       f"you are {lowest:g}.")
         elif lowest is not None:
             verdict = f"At {age} you are old enough to apply, and no upper age limit stops you."
             if highest is not None:
@@ -160,8 +162,8 @@ class Advisor:
         text = (f"I don't have probation careers information for {name}, so I won't guess. "
                 f"I cover {listed}.")
         return Answer(text, kind="unknown", topic="overview").suggest(
-            *(Suggestion.unit(f"How does probation work in {place}?", "place-overview", jurisdiction=jid)
-              for jid, place in covered[:3]))
+            *(Suggestion.unit(f"How does probation work in {place}?", "place-overview",
+                              jurisdiction=jid) for jid, place in covered[:3]))
 
     def covered_places(self) -> list[tuple[str, str]]:
         """(id, name) of each country the knowledge base covers."""

@@ -64,7 +64,8 @@ class Misfit:
                 drop += self.default_place
         # a probation officer and the trainee becoming one are talked about in one breath: "would
         # I get paid while I train?" after a question about POs is about the trainee
-        allowed = roles | DEFAULT_ROLES if carried and roles & DEFAULT_ROLES else roles or DEFAULT_ROLES
+        allowed = (roles | DEFAULT_ROLES) if carried and roles & DEFAULT_ROLES \
+            else (roles or DEFAULT_ROLES)
         if unit_roles and "role" not in params and not allowed & set(unit_roles):
             drop += self.role
         return -drop

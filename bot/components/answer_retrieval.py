@@ -49,7 +49,8 @@ DIALOGUE_ACTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "stop"
 DIALOGUE_ACT_CONFIDENCE = 0.8
 QUESTION_INTENT = "ask_question"
 # What an `inform` message tells: the person's details, or where they want to work.
-DETAILS = frozenset({"age", "months", "qualification", "subject", "role", "jurisdiction", "unknown_place"})
+DETAILS = frozenset({"age", "months", "qualification", "subject", "role", "jurisdiction",
+                     "unknown_place"})
 MASKS = {"role": "role", "jurisdiction": "place"}
 DEFAULT_PLACE = "england-wales"
 _DEFAULT_PLACE_NAMES = re.compile(r"(?:england|england (?:and|&) wales|(?:the )?u\.?k\.?|"
@@ -71,8 +72,7 @@ _SHORT = 4          # words: "how long's the degree?" is about something said be
 def _canonical(entity: Dict[str, Any]) -> str:
     """A qualification's one name, from its id; "" for anything else."""
     value = entity.get("value")
-    if entity.get("entity") != "qualification" or not isinstance(value, str) or \
-            not isinstance(entity.get("end"), int):
+    if entity.get("entity") != "qualification" or not isinstance(value, str):
         return ""
     return value.replace("-", " ")
 
@@ -138,8 +138,10 @@ class AnswerRetriever(GraphComponent):
             "follow_up_lift": 0.08,     # a query mixing two questions scores lower on the same
                                         # scale: its scores are lifted to the single message's
             "repeat_penalty": 0.03,     # the previous answer again, as a follow-up's answer
-            "claims_act": 0.55,         # a unit this close takes the message from an unsure
-        }                               # dialogue act ("what is MAPPA" is not a call for help)
+            # a unit this close takes the message from an unsure dialogue act ("what is MAPPA"
+            # is not a call for help)
+            "claims_act": 0.55,
+        }
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -229,7 +231,8 @@ class AnswerRetriever(GraphComponent):
                                  found["score"] < self._config["claims_act"]):
             return
         question = {INTENT_NAME_KEY: QUESTION_INTENT, PREDICTED_CONFIDENCE_KEY: found["score"]}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != QUESTION_INTENT]
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                   if r.get(INTENT_NAME_KEY) != QUESTION_INTENT]
         message.set(INTENT, question, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [question] + ranking, add_to_output=True)
 

@@ -168,7 +168,8 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
                     _FROM_THERE.search(text[:match.start()]):
                 continue
             return [{"entity": UNKNOWN_PLACE, "start": match.start(), "end": match.end(),
-                     "value": match.group(1).lower(), "text": match.group(1), "confidence_entity": 1.0}]
+                     "value": match.group(1).lower(), "text": match.group(1),
+                     "confidence_entity": 1.0}]
         return []
 
     @staticmethod
