@@ -15,6 +15,7 @@ Everything else, including `/model/parse` (which has no conversation), is Rasa's
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Dict, Optional
 
 CONVERSATION = "conversation"      # the metadata key AnswerRetriever reads
@@ -22,27 +23,32 @@ ORIGINALS: Dict[str, Any] = {}
 _applied = False
 
 
-def previous_question(tracker: Any) -> Optional[Dict[str, Any]]:
-    """The latest user message of this session, when it was looked up in the question bank."""
+def previous_question(tracker: Any, expiry_seconds: float = 3600) -> Optional[Dict[str, Any]]:
+    """The person's latest message, when it was looked up in the question bank. Across the
+    start of a new session only if the message is more recent than a session's expiry: a long
+    conversation also starts new sessions (bot/bounded_sessions.py), and its follow-ups go on."""
     if tracker is None:
         return None
-    from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, UserUttered
+    from rasa.shared.core.events import Restarted, SessionStarted, UserUttered
+    crossed = False
     for event in reversed(tracker.events):
-        if isinstance(event, (SessionStarted, Restarted)):
+        if isinstance(event, Restarted):
             return None
-        if isinstance(event, ActionExecuted) and event.action_name == "action_session_start":
-            return None
-        if isinstance(event, UserUttered):
+        if isinstance(event, SessionStarted):
+            crossed = True
+        elif isinstance(event, UserUttered):
             if not (event.parse_data or {}).get("retrieval") or not event.text:
+                return None
+            if crossed and time.time() - (event.timestamp or 0) > expiry_seconds:
                 return None
             return {"text": event.text, "entities": list(event.entities or []),
                     "unit": tracker.get_slot("unit")}
     return None
 
 
-def with_conversation(message: Any, tracker: Any) -> Any:
+def with_conversation(message: Any, tracker: Any, expiry_seconds: float = 3600) -> Any:
     """A copy of the message whose metadata also holds the previous question, or the message."""
-    previous = previous_question(tracker)
+    previous = previous_question(tracker, expiry_seconds)
     if previous is None:
         return message
     from rasa.core.channels.channel import UserMessage
@@ -61,6 +67,9 @@ def apply() -> None:
     original = ORIGINALS["_parse_message_with_graph"] = MessageProcessor._parse_message_with_graph
 
     def _parse_message_with_graph(self, message, tracker, only_output_properties=True):
-        return original(self, with_conversation(message, tracker), tracker, only_output_properties)
+        minutes = getattr(getattr(getattr(self, "domain", None), "session_config", None),
+                          "session_expiration_time", None) or 60
+        return original(self, with_conversation(message, tracker, minutes * 60), tracker,
+                        only_output_properties)
 
     MessageProcessor._parse_message_with_graph = _parse_message_with_graph

@@ -2,11 +2,13 @@
 otherwise leaves Rasa's results exactly as they were."""
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (ActionExecuted, Restarted, SessionStarted, SlotSet,
+                                     UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
@@ -55,12 +57,24 @@ def test_the_previous_question_reaches_the_nlu_graph_and_nothing_else():
 def test_without_a_previous_question_rasa_parses_exactly_as_before():
     parse_context.apply()
     original = parse_context.ORIGINALS["_parse_message_with_graph"]
+    two_hours_ago = time.time() - 7200
     for tracker in (tracker_with(),                                       # a new conversation
                     tracker_with(UserUttered("hi", parse_data={"intent": {"name": "greet"}})),
-                    tracker_with(UserUttered("what is MAPPA?", parse_data=RETRIEVED),
-                                 ActionExecuted("action_session_start"), SessionStarted())):
+                    # a session that expired after an hour's silence
+                    tracker_with(UserUttered("what is MAPPA?", parse_data=RETRIEVED,
+                                             timestamp=two_hours_ago),
+                                 ActionExecuted("action_session_start"), SessionStarted()),
+                    tracker_with(UserUttered("what is MAPPA?", parse_data=RETRIEVED), Restarted())):
         message = UserMessage("and how many?", sender_id="someone")
         patched, plain = processor(), processor()
         assert MessageProcessor._parse_message_with_graph(patched, message, tracker) == \
             original(plain, message, tracker)
         assert patched.graph_runner.seen[0] is message
+
+
+def test_a_session_started_by_length_keeps_the_follow_up_going():
+    # a long conversation starts new sessions without a silence (bot/bounded_sessions.py)
+    tracker = tracker_with(UserUttered("what is MAPPA?", parse_data=RETRIEVED),
+                           ActionExecuted("action_session_start"), SessionStarted())
+    previous = parse_context.previous_question(tracker, expiry_seconds=3600)
+    assert previous is not None and previous["text"] == "what is MAPPA?"
