@@ -15,6 +15,8 @@ from actions import context
 from actions.answers import unavailable
 from actions.knowledge_access import advisor
 from actions.render import send
+from knowledge.advice import Advisor
+from knowledge.answer import Answer, Suggestion
 from knowledge.planner import Profile
 from knowledge.queries import KnowledgeUnavailable
 
@@ -195,9 +197,30 @@ class ActionPlanRoute(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
+            adv = advisor()
             profile, events = profile_with_message(tracker)
-            send(dispatcher, advisor().plan(profile))
+            place = profile.jurisdiction
+            if place is not None and adv.kb.find_jurisdiction(place) is None:
+                # a typed or stale button payload can name any place; Rasa has already put it
+                # in the slot, so it is taken out again or every later plan would fail on it
+                send(dispatcher, unknown_place(adv, place))
+                return events + [SlotSet("jurisdiction", None)]
+            if place is not None:
+                profile = dataclasses.replace(profile, jurisdiction=adv.kb.find_jurisdiction(place))
+            send(dispatcher, adv.plan(profile))
         except KnowledgeUnavailable as error:
             return unavailable(dispatcher, error)
         return events + [SlotSet("topic", "plan")]
+
+
+def unknown_place(adv: Advisor, name: str) -> Answer:
+    """Like an unknown role: say which places the knowledge base covers, and offer each."""
+    snap = adv.kb.snapshot()
+    covered = [(jid, place) for jid, (place, part_of) in snap.jurisdictions.items() if part_of is None]
+    names = [place for _, place in covered]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    answer = Answer(f"I don't know about the place \"{name}\". I cover {listed}.",
+                    kind="unknown", topic="plan")
+    return answer.suggest(*(Suggestion.ask(f"Plan my route in {place}", "inform", jurisdiction=jid)
+                            for jid, place in covered))
 
