@@ -17,8 +17,10 @@ count-vector features) are in bot/speedups.py, applied last.
 Once the model is loaded, its objects are frozen out of Python's garbage collector
 (`_freeze_the_loaded_model`): a full collection had walked them for 150-180 ms at a time.
 
-And two edges closed: request bodies and socket.io frames are capped (`_limit_requests`), and
-Rasa's HTTP API gets its token from RASA_TOKEN rather than the command line (`_api_token`).
+And three edges closed: request bodies and socket.io frames are capped (`_limit_requests`),
+Rasa's HTTP API gets its token from RASA_TOKEN rather than the command line (`_api_token`), and
+CORS allows credentials only for the origins WEB_ORIGINS lists
+(`_cors_credentials_only_for_listed_origins`).
 
 With several worker processes (SANIC_WORKERS, two by default on a 2-core machine), each HTTP
 connection carries one request (`_one_request_per_connection`): the workers share one listening
@@ -103,6 +105,38 @@ def _limit_requests() -> None:
     rasa.core.run.configure_app = limited_app
 
 
+def _cors_credentials_only_for_listed_origins() -> None:
+    """Rasa turns CORS credentials on for every origin (CORS_SUPPORTS_CREDENTIALS), so with
+    `--cors "*"` (WEB_ORIGINS unset) it reflected any site's Origin with
+    `Access-Control-Allow-Credentials: true`: any page could call the server as its visitor.
+    Here "*" answers `Access-Control-Allow-Origin: *` without credentials, and a list of origins
+    (WEB_ORIGINS) is matched exactly, not as regular expressions; only a listed origin is
+    reflected, and only it may send credentials. No --cors at all stays Rasa's: no CORS headers."""
+    import rasa.server
+    from sanic_cors import CORS
+
+    from bot.channels.webchat import allowed_origins
+
+    configure_cors = rasa.server.configure_cors
+    if getattr(configure_cors, "by_origin", False):
+        return
+
+    def by_origin(app, cors_origins=""):
+        if not cors_origins:
+            return configure_cors(app, cors_origins)
+        given = cors_origins if isinstance(cors_origins, str) else " ".join(cors_origins)
+        listed = allowed_origins(given)
+        app.config.CORS_AUTOMATIC_OPTIONS = True
+        app.config.CORS_SUPPORTS_CREDENTIALS = listed is not None
+        app.config.CORS_EXPOSE_HEADERS = "filename"
+        options = ({"origins": "*", "send_wildcard": True, "supports_credentials": False}
+                   if listed is None else {"origins": sorted(listed), "supports_credentials": True})
+        CORS(app, resources={r"/*": options}, automatic_options=True)
+
+    by_origin.by_origin = True
+    rasa.server.configure_cors = by_origin
+
+
 def _one_request_per_connection(request) -> None:
     """Sanic request middleware, with several workers: the connection closes once this request
     is answered (`Connection: close`), so the client's next request is a new connection, taken
@@ -162,6 +196,7 @@ def main() -> None:
     never_lose_a_waiting_ticket()
     answer_repeats_from_the_store()
     _limit_requests()
+    _cors_credentials_only_for_listed_origins()
     _freeze_the_loaded_model()
     _api_token(sys.argv)
     from bot import speedups
