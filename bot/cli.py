@@ -147,7 +147,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     env.setdefault("ACTION_ENDPOINT_URL", cfg.action_url)
     from bot import worker_state
     worker_state.clear(worker_state.state_file(env))
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+    actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--actions", "actions",
                                 "--port", str(cfg.action_port)], cwd=ROOT, env=env)
     if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
         actions.terminate()

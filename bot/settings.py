@@ -15,6 +15,10 @@ class Settings:
     models_dir: Path
     host: str
     keep_models: int = 3
+    # The action server answers on loopback unless a deployment names another address, and then
+    # only to callers that send this token (bot/action_server.py).
+    action_host: str = "127.0.0.1"
+    action_token: str = ""
 
     @property
     def action_url(self) -> str:
@@ -44,6 +48,7 @@ def store_defaults() -> dict[str, str]:
         "REDIS_PORT": "6379",
         "REDIS_DB": "1",
         "REDIS_PASSWORD": "",
+        "ACTION_SERVER_TOKEN": "",
     }
 
 
@@ -65,4 +70,6 @@ def load() -> Settings:
         models_dir=Path(os.environ.get("MODELS_DIR", ROOT / "models")),
         host=os.environ.get("BOT_HOST", "0.0.0.0"),
         keep_models=_count("KEEP_MODELS", 3, least=1),
+        action_host=os.environ.get("ACTION_HOST") or "127.0.0.1",
+        action_token=os.environ.get("ACTION_SERVER_TOKEN", ""),
     )

@@ -126,7 +126,7 @@ def serve_and_load(model: Path, env: dict, launcher: str) -> dict:
     base = f"http://127.0.0.1:{bot_port}"
     worker_state.clear(worker_state.state_file(env))
     launched = time.perf_counter()
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port",
+    actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port",
                                 str(action_port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     token = secrets.token_urlsafe(16)        # the held-out set is parsed over Rasa's HTTP API

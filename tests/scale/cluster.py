@@ -145,7 +145,7 @@ class Cluster:
     def start_actions(self, member: Replica, wait: bool = True) -> None:
         env = {**self.env, "ACTION_PORT": str(member.action_port)}
         member.actions = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(member.action_port)],
+            [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(member.action_port)],
             cwd=ROOT, env=env, stdout=self._log(f"actions-{member.index}"), stderr=subprocess.STDOUT)
         if wait:
             wait_until_answers(f"http://127.0.0.1:{member.action_port}/health", member.actions, 60)
