@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Mapping
 
+from bot.channels.owned_ids import owned
+
 DEFAULT_MAX_CHARS = 2000
 DEFAULT_PER_MINUTE = 30
 # Requests and socket.io frames above this are refused before anyone reads them (bot/server.py);
@@ -157,7 +159,7 @@ class MessageGuard:
         return guard
 
     def check(self, channel: str, sender: str | None, text: str | None) -> Verdict:
-        allowed, told, wait = self.limiter.take(f"{channel}:{sender}")
+        allowed, told, wait = self.limiter.take(owned(channel, sender))
         if not allowed:
             return Verdict(reason=RATE_LIMITED, reply=self.slow_down(), quiet=told, retry_after=wait)
         # Stripped first, as Rasa strips every message: padding costs nothing to read.

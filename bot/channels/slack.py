@@ -22,6 +22,7 @@ from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.guard import RecentKeys, default_guard, read_json
+from bot.channels.owned_ids import given, owned
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class SlackOutput(SlackBot):
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
                                      **kwargs: Any) -> None:
         # `text` is what notifications and screen readers get, so it keeps the source line.
-        await self._post_message(self.slack_channel or recipient_id, text=text,
+        await self._post_message(self.slack_channel or given(self.name(), recipient_id), text=text,
                                  blocks=answer_blocks(text, buttons, kwargs.get("answer")))
 
 
@@ -135,7 +136,7 @@ class SlackChannel(SlackInput):
                   user: str, channel: str | None, thread_ts: str | None) -> None:
         # Slack wants its answer within 3 seconds, so the bot replies after the request returns.
         message = UserMessage(text, self.get_output_channel(channel, thread_ts),
-                              self._get_conversation_id(user, channel, thread_ts),
+                              owned(self.name(), self._get_conversation_id(user, channel, thread_ts)),
                               input_channel=self.name(),
                               metadata={"out_channel": channel, "thread_id": thread_ts})
         task = asyncio.create_task(on_new_message(message))

@@ -29,6 +29,7 @@ from sanic.request import Request
 
 from bot.channels.guard import (RATE_LIMITED, RecentKeys, default_guard, read_json,
                                 worker_processes)
+from bot.channels.owned_ids import given, owned
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class TelegramOutput(OutputChannel):
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
                                      **kwargs: Any) -> None:
-        params: dict[str, Any] = {"chat_id": recipient_id, "parse_mode": "HTML",
+        params: dict[str, Any] = {"chat_id": given(self.name(), recipient_id), "parse_mode": "HTML",
                                   "text": answer_html(text, kwargs.get("answer"))}
         if buttons:
             params["reply_markup"] = {"inline_keyboard": [
@@ -270,7 +271,7 @@ class TelegramChannel(InputChannel):
             logger.warning("could not send a Telegram message: %s", error)
 
     async def _hand_on(self, text: str, chat: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        await on_new_message(UserMessage(text, self.get_output_channel(), str(chat),
+        await on_new_message(UserMessage(text, self.get_output_channel(), owned(self.name(), chat),
                                          input_channel=self.name(), metadata={"chat_id": chat}))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -28,6 +28,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.guard import MAX_REQUEST_BYTES, default_guard, printable_id
+from bot.channels.owned_ids import owned
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +81,9 @@ class WebChatInput(SocketIOInput):
             data = data if isinstance(data, dict) else {}
             if not printable_id(data.get("session_id")):
                 data["session_id"] = uuid.uuid4().hex
-            if self.session_persistence:
-                await sio.enter_room(sid, data["session_id"], namespace=namespace)
+            # replies go to the room named by the conversation id (without persistence, the socket's)
+            conversation = data["session_id"] if self.session_persistence else sid
+            await sio.enter_room(sid, owned(self.name(), conversation), namespace=namespace)
             await sio.emit("session_confirm", data["session_id"], room=sid, namespace=namespace)
 
         async def tell(sid: str, text: str) -> None:
@@ -91,10 +93,12 @@ class WebChatInput(SocketIOInput):
             data = _one(args)
             if not isinstance(data, dict):
                 return await tell(sid, NOT_AN_OBJECT)
-            sender = data.get("session_id") if self.session_persistence else sid
-            # Only the sockets in a session's room see its replies; answering a session this
-            # socket never joined would talk to someone else, or to no one.
-            if self.session_persistence and (not isinstance(sender, str)
+            given = data.get("session_id") if self.session_persistence else sid
+            sender = owned(self.name(), given) if isinstance(given, str) else None
+            # Only the sockets in a session's room see its replies (rooms are named by the
+            # conversation id); answering a session this socket never joined would talk to
+            # someone else, or to no one.
+            if self.session_persistence and (sender is None
                                              or sender not in sio.rooms(sid, namespace=namespace)):
                 return await tell(sid, NO_SESSION)
             if not isinstance(data.get("message"), str):

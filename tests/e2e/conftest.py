@@ -11,6 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from bot import cli, settings
+from bot.channels.owned_ids import owned
 from tests.services import environment
 
 
@@ -53,14 +54,15 @@ class Conversation:
 
 
 def stored_events(sender: str) -> list[tuple[str, str | None, str]]:
-    """(type_name, action_name, data) of each event the server stored for `sender`, in order."""
+    """(type_name, action_name, data) of each event the server stored for the REST `sender`, in
+    order."""
     url = os.environ.get("TRACKER_STORE_URL") or settings.store_defaults()["TRACKER_STORE_URL"]
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
             return [tuple(row) for row in connection.execute(
                 sa.text("SELECT type_name, action_name, data FROM events WHERE sender_id = :s "
-                        "ORDER BY id"), {"s": sender})]
+                        "ORDER BY id"), {"s": owned("rest", sender)})]
     finally:
         engine.dispose()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot import cli
+from bot.channels.owned_ids import owned
 from bot.scale.nginx import Balancer, render
 from tests.services import ensure_postgres, ensure_redis, port_open, postgres_admin_url
 
@@ -183,10 +184,11 @@ class Cluster:
 
     # -- what the conversation store holds ------------------------------------------------------
     def events(self, sender: str) -> list[tuple[str, str | None]]:
+        """What the store holds for the REST `sender`'s conversation."""
         engine = sa.create_engine(self.env["TRACKER_STORE_URL"])
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s "
-                                        "ORDER BY id"), {"s": sender}).all()
+                                        "ORDER BY id"), {"s": owned("rest", sender)}).all()
         engine.dispose()
         return [(kind, data) for kind, data in rows]
 
