@@ -19,6 +19,8 @@ class Settings:
     # only to callers that send this token (bot/action_server.py).
     action_host: str = "127.0.0.1"
     action_token: str = ""
+    # Signs the widget's session ids (bot/channels/widget_sessions.py); empty: one kept in var/.
+    widget_session_secret: str = ""
 
     @property
     def action_url(self) -> str:
@@ -72,4 +74,5 @@ def load() -> Settings:
         keep_models=_count("KEEP_MODELS", 3, least=1),
         action_host=os.environ.get("ACTION_HOST") or "127.0.0.1",
         action_token=os.environ.get("ACTION_SERVER_TOKEN", ""),
+        widget_session_secret=os.environ.get("WIDGET_SESSION_SECRET", ""),
     )

@@ -1,4 +1,4 @@
-"""The socket.io channel the web widget talks to: Rasa's own, with three fixes.
+"""The socket.io channel the web widget talks to: Rasa's own, with four fixes.
 
 1. Rasa 3.6 calls `sio.enter_room(...)` without `await` in its session_request handler, and
    python-socketio 5.10+ made that a coroutine, so with `session_persistence: true` the socket never
@@ -12,6 +12,11 @@
    and every message passes the guard (bot/channels/guard.py) first. Frames over 64 KiB close
    the socket (engine.io and Sanic's limits, set in bot/server.py); the widget reconnects.
 
+4. Rasa takes the session id the page sends as the conversation id, so any page could continue
+   any conversation whose id it knew or guessed. The server issues the ids here, signed
+   (bot/channels/widget_sessions.py); a page resumes only an id it was issued, and any other
+   gets a new session, which the widget keeps as it keeps every confirmed id.
+
 credentials.yml names this class instead of `socketio:`; its settings are the same.
 """
 from __future__ import annotations
@@ -20,15 +25,15 @@ import json
 import logging
 import os
 import re
-import uuid
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.guard import MAX_REQUEST_BYTES, default_guard, printable_id
+from bot.channels.guard import MAX_REQUEST_BYTES, default_guard
 from bot.channels.owned_ids import owned
+from bot.channels.widget_sessions import session_ids
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +75,7 @@ class WebChatInput(SocketIOInput):
         rasa_connect = sio.handlers[namespace]["connect"]
         allowed = allowed_origins()
         guarded = default_guard().wrap(self.name(), on_new_message)
+        sessions = session_ids()
 
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not origin_allowed(environ.get("HTTP_ORIGIN"), allowed):
@@ -79,8 +85,8 @@ class WebChatInput(SocketIOInput):
         async def session_request(sid: str, *args: Any) -> None:
             data = _one(args)
             data = data if isinstance(data, dict) else {}
-            if not printable_id(data.get("session_id")):
-                data["session_id"] = uuid.uuid4().hex
+            if not sessions.issued(data.get("session_id")):
+                data["session_id"] = sessions.issue()      # made up, altered, or none: a new one
             # replies go to the room named by the conversation id (without persistence, the socket's)
             conversation = data["session_id"] if self.session_persistence else sid
             await sio.enter_room(sid, owned(self.name(), conversation), namespace=namespace)
