@@ -263,6 +263,8 @@ def evaluate() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         # its own ports and conversation store, so a running `make run` is left alone
         os.environ.update({"BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+                           # every conversation of the evaluation comes from this machine
+                           "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "1000000",
                            "TRACKER_STORE_URL": f"sqlite:///{scratch}/trackers.sqlite",
                            "WORKER_STATE_PATH": f"{scratch}/workers.sqlite"})
         cfg = settings_module.load()

@@ -245,8 +245,8 @@ def main(argv: list[str] | None = None) -> int:
            "TRACKER_STORE_URL": f"sqlite:///{ROOT / 'var' / 'bench-trackers.sqlite'}",
            "WORKER_STATE_PATH": str(ROOT / "var" / "bench-workers.sqlite"),
            # The load client sends a conversation's turns back to back, faster than anyone
-           # types; the per-sender limit would measure itself, not the bot.
-           "RATE_LIMIT_PER_MINUTE": "100000"}
+           # types, all from this machine; the rate limits would measure themselves, not the bot.
+           "RATE_LIMIT_PER_MINUTE": "100000", "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000"}
     from knowledge.loader import load as load_knowledge
     load_knowledge(env["DATABASE_URL"])
     if args.shipped_only:

@@ -110,7 +110,8 @@ class GuardedRestInput(RestInput):
         sender, metadata = body["sender"], body.get("metadata")
         input_channel = body.get("input_channel") or self.name()
         stream = bool_arg(request, "stream", default=False)
-        verdict = guard.check(self.name(), sender, body["message"])
+        verdict = guard.check(self.name(), sender, body["message"],
+                              guard.address(request.ip, request.headers.get("x-forwarded-for")))
         if verdict.reason == RATE_LIMITED:
             return error(HTTPStatus.TOO_MANY_REQUESTS, verdict.reply,
                          headers={"Retry-After": str(verdict.retry_after)})

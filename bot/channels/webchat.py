@@ -74,12 +74,18 @@ class WebChatInput(SocketIOInput):
         sio.eio.max_http_buffer_size = MAX_REQUEST_BYTES
         rasa_connect = sio.handlers[namespace]["connect"]
         allowed = allowed_origins()
-        guarded = default_guard().wrap(self.name(), on_new_message)
+        guard = default_guard()
+        guarded = guard.wrap(self.name(), on_new_message)
         sessions = session_ids()
 
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not origin_allowed(environ.get("HTTP_ORIGIN"), allowed):
                 return False
+            # engine.io's environ names no peer address; the request it came on does
+            request = environ.get("sanic.request")
+            await sio.save_session(sid, {"address": guard.address(
+                request.ip if request is not None else None, environ.get("HTTP_X_FORWARDED_FOR"))},
+                namespace=namespace)
             return await rasa_connect(sid, environ, auth)
 
         async def session_request(sid: str, *args: Any) -> None:
@@ -112,7 +118,7 @@ class WebChatInput(SocketIOInput):
             message = UserMessage(data["message"], SocketIOOutput(sio, self.bot_message_evt), sender,
                                   input_channel=self.name(),
                                   metadata=self._metadata(data.get(self.metadata_key)))
-            await guarded(message)
+            await guarded(message, (await sio.get_session(sid, namespace=namespace)).get("address"))
 
         # Registering again under the same event replaces Rasa's handler.
         sio.on("connect", connect, namespace=namespace)

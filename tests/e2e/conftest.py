@@ -27,7 +27,9 @@ def bot_processes(tmp_path_factory):
     directory = tmp_path_factory.mktemp("e2e")
     with environment({"DATABASE_URL": f"sqlite:///{directory / 'knowledge.sqlite'}",
                       "BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-                      "WORKER_STATE_PATH": str(directory / "workers.sqlite")}):
+                      "WORKER_STATE_PATH": str(directory / "workers.sqlite"),
+                      # every scripted conversation comes from this one address
+                      "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "1000000"}):
         cli.prepare()
         cfg = settings.load()
         processes = cli.start_servers(cfg)

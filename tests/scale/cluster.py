@@ -114,7 +114,8 @@ class Cluster:
                     "REDIS_DB": "3", "TICKET_LOCK_LIFETIME": str(self.ticket_lock_lifetime),
                     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                     # The scripted visitors type far faster than people; the limit is not under test.
-                    "RATE_LIMIT_PER_MINUTE": "100000", **self.extra_env}
+                    "RATE_LIMIT_PER_MINUTE": "100000", "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000",
+                    **self.extra_env}
         self._clear_locks()
         self.members = [Replica(i, free_port(), free_port()) for i in range(self.replicas)]
         for member in self.members:
