@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot import settings as settings_module
 from bot.channels.credentials import write_credentials
-from bot.processes import process_tree
+from bot.processes import process_tree, terminated_with_parent
 
 ROOT = settings_module.ROOT
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -147,8 +147,11 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     env.setdefault("ACTION_ENDPOINT_URL", cfg.action_url)
     from bot import worker_state
     worker_state.clear(worker_state.state_file(env))
+    # Both stop when the launcher dies, however it dies, so a crash never leaves them holding
+    # the ports that the next `make run` needs.
     actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--actions", "actions",
-                                "--port", str(cfg.action_port)], cwd=ROOT, env=env)
+                                "--port", str(cfg.action_port)], cwd=ROOT, env=env,
+                               preexec_fn=terminated_with_parent)
     if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
         actions.terminate()
         raise SystemExit("the action server did not start; see the messages above")
@@ -158,7 +161,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
                              "--credentials", str(credentials), "--endpoints", "endpoints.yml",
                              "--cors", os.environ.get("WEB_ORIGINS", "*"), *rasa_api_args(env),
                              *extra_rasa_args],
-                            cwd=ROOT, env=env)
+                            cwd=ROOT, env=env, preexec_fn=terminated_with_parent)
     if not _wait_for(f"http://127.0.0.1:{cfg.bot_port}/", rasa, 180):
         for process in (rasa, actions):
             process.terminate()

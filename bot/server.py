@@ -97,6 +97,7 @@ def _limit_requests() -> None:
         app.config.FALLBACK_ERROR_FORMAT = "json"
         if worker_processes() > 1:
             app.register_middleware(_one_request_per_connection, "request")
+            app.register_listener(_workers_exit_with_the_server, "before_server_start")
         app.error_handler.add(PayloadTooLarge, too_large)
         for error in (NotFound, MethodNotSupported):
             app.error_handler.add(error, routing_error)
@@ -135,6 +136,18 @@ def _cors_credentials_only_for_listed_origins() -> None:
 
     by_origin.by_origin = True
     rasa.server.configure_cors = by_origin
+
+
+# The server process: Sanic's workers are forked from it, so they see it here too.
+_SERVER_PID = os.getpid()
+
+
+def _workers_exit_with_the_server(_app, _loop) -> None:
+    """Sanic listener: a worker process stops when the server process that forked it dies,
+    even by kill -9, instead of holding the port for good (bot/processes.py)."""
+    if os.getpid() != _SERVER_PID:
+        from bot.processes import exit_with_parent
+        exit_with_parent()
 
 
 def _one_request_per_connection(request) -> None:

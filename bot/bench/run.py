@@ -19,7 +19,7 @@ import requests
 
 from bot import cli, worker_state
 from bot.bench import load
-from bot.processes import process_tree
+from bot.processes import process_tree, terminated_with_parent
 
 ROOT = cli.ROOT
 OUT = ROOT / "results"
@@ -128,12 +128,13 @@ def serve_and_load(model: Path, env: dict, launcher: str) -> dict:
     launched = time.perf_counter()
     actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port",
                                 str(action_port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=terminated_with_parent)
     token = secrets.token_urlsafe(16)        # the held-out set is parsed over Rasa's HTTP API
     rasa = subprocess.Popen([sys.executable, "-m", launcher, "run", "--model", str(model), "--port",
                              str(bot_port), "--credentials", "credentials.yml", "--endpoints",
                              "endpoints.yml", "--enable-api", "--auth-token", token],
-                            cwd=ROOT, env=env,
+                            cwd=ROOT, env=env, preexec_fn=terminated_with_parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         answered = None
