@@ -17,6 +17,10 @@ count-vector features) are in bot/speedups.py, applied last.
 Once the model is loaded, its objects are frozen out of Python's garbage collector
 (`_freeze_the_loaded_model`): a full collection had walked them for 150-180 ms at a time.
 
+A lost conversation store is said, not hidden (bot/store_health.py), and `GET /health` reports
+whether the model, the knowledge base, the action server and the conversation store are ready
+(bot/health.py).
+
 And three edges closed: request bodies and socket.io frames are capped (`_limit_requests`),
 Rasa's HTTP API gets its token from RASA_TOKEN rather than the command line (`_api_token`), and
 CORS allows credentials only for the origins WEB_ORIGINS lists
@@ -78,6 +82,7 @@ def _limit_requests() -> None:
     from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge
 
     from bot.channels.guard import MAX_REQUEST_BYTES, worker_processes
+    from bot.health import health
 
     configure_app = rasa.core.run.configure_app
 
@@ -98,6 +103,7 @@ def _limit_requests() -> None:
         if worker_processes() > 1:
             app.register_middleware(_one_request_per_connection, "request")
             app.register_listener(_workers_exit_with_the_server, "before_server_start")
+        app.add_route(health, "/health", methods=["GET"])
         app.error_handler.add(PayloadTooLarge, too_large)
         for error in (NotFound, MethodNotSupported):
             app.error_handler.add(error, routing_error)
@@ -203,11 +209,13 @@ def main() -> None:
     from bot.action_failures import reply_when_actions_fail
     from bot.conversation_lock import never_lose_a_waiting_ticket
     from bot.retried_turns import answer_repeats_from_the_store
+    from bot.store_health import apologise_when_the_store_is_lost
 
     _patch_action_response_validation()
     reply_when_actions_fail()
     never_lose_a_waiting_ticket()
     answer_repeats_from_the_store()
+    apologise_when_the_store_is_lost()
     _limit_requests()
     _cors_credentials_only_for_listed_origins()
     _freeze_the_loaded_model()
