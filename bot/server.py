@@ -17,7 +17,9 @@ count-vector features) are in bot/speedups.py, applied last.
 Once the model is loaded, its objects are frozen out of Python's garbage collector
 (`_freeze_the_loaded_model`): a full collection had walked them for 150-180 ms at a time.
 
-A lost conversation store is said, not hidden (bot/store_health.py), and `GET /health` reports
+A long conversation starts a new session, slots carried over, every TURNS_PER_SESSION messages so
+that a turn's cost stays flat (bot/bounded_sessions.py). A lost conversation store is said, not
+hidden (bot/store_health.py), and `GET /health` reports
 whether the model, the knowledge base, the action server and the conversation store are ready
 (bot/health.py).
 
@@ -209,6 +211,7 @@ def main() -> None:
     from bot.action_failures import reply_when_actions_fail
     from bot.conversation_lock import never_lose_a_waiting_ticket
     from bot.retried_turns import answer_repeats_from_the_store
+    from bot.bounded_sessions import end_long_sessions
     from bot.store_health import apologise_when_the_store_is_lost
 
     _patch_action_response_validation()
@@ -216,6 +219,7 @@ def main() -> None:
     never_lose_a_waiting_ticket()
     answer_repeats_from_the_store()
     apologise_when_the_store_is_lost()
+    end_long_sessions()
     _limit_requests()
     _cors_credentials_only_for_listed_origins()
     _freeze_the_loaded_model()
