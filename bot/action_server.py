@@ -28,8 +28,8 @@ from bot import settings
 
 logger = logging.getLogger(__name__)
 
-# Rasa sends the whole current session of a conversation with every action call, about 5 KB a
-# turn, so this holds well over a thousand turns; a session expires after an hour's silence.
+# Rasa sends the conversation's current session with every action call, and a session holds at
+# most 50 messages (bot/bounded_sessions.py): far below this.
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = ("/health",)
 

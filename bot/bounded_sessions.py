@@ -1,10 +1,9 @@
 """A turn costs about the same at turn 1,000 of a conversation as at turn 10.
 
 Rasa reads, replays, sends to the action server and stores the whole current session of a
-conversation on every turn, so each turn costs more than the one before (about 10 ms at turn
-10, 79 ms at turn 300 and 535 ms by turn 965 when this was written). A session ends only after
-`session_expiration_time` of silence (an hour, domain.yml), so a long conversation grew without
-bound.
+conversation on every turn, so each turn costs more than the one before (docs/performance.md
+has the figures). A session ends only after `session_expiration_time` of silence (an hour,
+domain.yml), so a long conversation grew without bound.
 
 Here a session also ends once it holds TURNS_PER_SESSION messages and no form is running; the
 next message starts a new one exactly as after a silence (Rasa's own `action_session_start`),
@@ -16,8 +15,7 @@ carried-over slots a new session would forget them, so nothing changes then.
 
 A new session must also start small. Rasa carries the slots over by copying every SlotSet of
 the session ending, not each slot's value, so each session began with all the slot events of
-the one before it, and a long conversation still grew (20 sessions of 1,000 turns held 35,700
-slot events). Here each slot is carried over once, with its current value and the metadata of
+the one before it, and a long conversation still grew. Here each slot is carried over once, with its current value and the metadata of
 its last setting; replaying them gives the same slots.
 
 Two methods of Rasa's change (MessageProcessor._has_session_expired, which only gains reasons to

@@ -17,11 +17,10 @@ count-vector features) are in bot/speedups.py, applied last.
 Once the model is loaded, its objects are frozen out of Python's garbage collector
 (`_freeze_the_loaded_model`): a full collection had walked them for 150-180 ms at a time.
 
-A long conversation starts a new session, slots carried over, every TURNS_PER_SESSION messages so
-that a turn's cost stays flat (bot/bounded_sessions.py). A lost conversation store is said, not
-hidden (bot/store_health.py), and `GET /health` reports
-whether the model, the knowledge base, the action server and the conversation store are ready
-(bot/health.py).
+A long conversation starts a new session, slots carried over, every TURNS_PER_SESSION messages
+so that a turn's cost stays flat (bot/bounded_sessions.py). A lost conversation store is said,
+not hidden (bot/store_health.py), and `GET /health` reports whether the model, the knowledge
+base, the action server and the conversation store are ready (bot/health.py).
 
 And three edges closed: request bodies and socket.io frames are capped (`_limit_requests`),
 Rasa's HTTP API gets its token from RASA_TOKEN rather than the command line (`_api_token`), and
