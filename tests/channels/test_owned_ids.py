@@ -20,28 +20,22 @@ def rest_says(bot, sender: str, text: str) -> str:
     return " ".join(message.get("text") or "" for message in reply.json())
 
 
-@pytest.mark.parametrize("spelled", ["{id}", "telegram:{id}"])
-def test_rest_cannot_continue_a_telegram_chat(channel_bot, spelled):
-    chat = TelegramChat(channel_bot)
-    chat.say("what band is a PSO?")
-    chat.wait_for_reply("Band 3")
-    # a fresh conversation takes "they" for probation officers; the chat's is about the PSO
-    intruder = rest_says(channel_bot, spelled.format(id=chat.chat_id), FOLLOW_UP)
-    assert "PSO" not in intruder and "Band 3" not in intruder
-    assert "probation officer" in intruder.lower()
-    chat.say(FOLLOW_UP)
-    [pay] = chat.wait_for_reply("£")
-    assert "PSO" in pay["text"]                      # the chat kept its own context
-    assert not chat.replies("probation officer (PO) earns")
+# how to start a conversation on each channel, and the id the channel itself knows it by
+PEOPLE = {"telegram": (TelegramChat, lambda chat: chat.chat_id),
+          "slack": (SlackUser, lambda person: person.user)}
 
 
-@pytest.mark.parametrize("spelled", ["{id}", "slack:{id}"])
-def test_rest_cannot_continue_a_slack_conversation(channel_bot, spelled):
-    person = SlackUser(channel_bot)
+@pytest.mark.parametrize("channel, spelled", [("telegram", "{id}"), ("telegram", "telegram:{id}"),
+                                              ("slack", "{id}"), ("slack", "slack:{id}")])
+def test_rest_cannot_continue_another_channels_conversation(channel_bot, channel, spelled):
+    start, own_id = PEOPLE[channel]
+    person = start(channel_bot)
     person.say("what band is a PSO?")
     person.wait_for_reply("Band 3")
-    intruder = rest_says(channel_bot, spelled.format(id=person.user), FOLLOW_UP)
+    # a fresh conversation takes "they" for probation officers; the person's is about the PSO
+    intruder = rest_says(channel_bot, spelled.format(id=own_id(person)), FOLLOW_UP)
     assert "PSO" not in intruder and "Band 3" not in intruder
+    assert "probation officer" in intruder.lower()
     person.say(FOLLOW_UP)
     [pay] = person.wait_for_reply("£")
-    assert "PSO" in pay["text"]
+    assert "PSO" in pay["text"]                      # the person kept their own context

@@ -13,18 +13,11 @@ import requests
 
 from bot import cli, settings
 from bot.processes import process_tree
+from tests.bot.test_stopping import alive
 from tests.e2e.conftest import free_port
 from tests.services import environment, port_open
 
 ASK = {"sender": "crash-test", "message": "what band is a PSO?"}
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def within(seconds: float, condition) -> bool:
