@@ -36,7 +36,9 @@ def process_tree(pid: int) -> list[int]:
 def terminated_with_parent() -> None:
     """`preexec_fn` for the launcher's servers: the kernel sends the child SIGTERM when the
     launcher dies, however it dies (kill -9 included), so `make run` finds its ports free again.
-    The setting survives the exec of the server."""
+    The setting survives the exec of the server. Linux ties it to the thread that started the
+    child, not the process, so start servers from a thread that lives as long as they should
+    (the launchers start them from their main thread)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
