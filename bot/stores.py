@@ -44,6 +44,7 @@ T = TypeVar("T")
 # the save need not count the stored rows again (Rasa does, with a query per turn). A tracker
 # without it (new, copied, or read with every session) is counted as Rasa counts it.
 STORED = "_careers_events_stored"
+SESSION_STARTS_INDEX = "ix_events_sender_type_time"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -121,11 +122,23 @@ class ConversationStore(SQLTrackerStore):
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._index_session_starts()
         self._compile_statements()
         self.lost: Optional[str] = None
         self._file = (Path(url.database).resolve() if url.get_backend_name() == "sqlite"
                       and url.database not in (None, "", ":memory:") else None)
         self._identity = self._file_identity()
+
+    def _index_session_starts(self) -> None:
+        """Every turn looks up when the conversation's latest session started; with only Rasa's
+        index on sender_id that reads every event the conversation ever had, so a turn cost more
+        the longer the conversation, however short its session (bot/bounded_sessions.py)."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {SESSION_STARTS_INDEX} "
+                                           "ON events (sender_id, type_name, timestamp)"))
+        except DBAPIError as error:       # another process creating it at this moment
+            logger.info("the session-start index was not created here: %s", error.orig)
 
     # -- a lost store (bot/store_health.py) ----------------------------------------------------
     def _file_identity(self) -> Optional[tuple[int, int]]:

@@ -169,3 +169,13 @@ def test_a_corrupted_database_file_is_a_lost_store_not_a_fresh_conversation(tmp_
     assert "failed" in ours.problem()
     with pytest.raises(StoreLost):                     # and it stays lost
         asyncio.run(ours.retrieve("store-test-8"))
+
+
+def test_the_latest_session_is_found_without_reading_the_whole_conversation(tmp_path):
+    from bot.stores import SESSION_STARTS_INDEX
+    ours = ConversationStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.sqlite'}")
+    with ours.engine.connect() as connection:
+        plan = connection.execute(sa.text(
+            "EXPLAIN QUERY PLAN SELECT max(timestamp) FROM events "
+            "WHERE sender_id = 'a' AND type_name = 'session_started'")).all()
+    assert any(SESSION_STARTS_INDEX in str(row) for row in plan), plan
