@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 
-TURNS_PER_SESSION = 50
+TURNS_PER_SESSION = 20
 
 
 def messages_in_latest_session(tracker) -> int:
