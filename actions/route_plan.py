@@ -16,6 +16,8 @@ from actions.answers import unavailable
 from actions.knowledge_access import advisor
 from actions.render import send
 from actions.route_timeline import timeline
+from knowledge.advice import Advisor
+from knowledge.answer import Answer, Suggestion
 from knowledge.planner import Profile
 from knowledge.queries import KnowledgeUnavailable
 
@@ -196,12 +198,31 @@ class ActionPlanRoute(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
-            profile, events = profile_with_message(tracker)
             adv = advisor()
+            profile, events = profile_with_message(tracker)
+            place = profile.jurisdiction
+            if place is not None and adv.kb.find_jurisdiction(place) is None:
+                # a typed or stale button payload can name any place; Rasa has already put it
+                # in the slot, so it is taken out again or every later plan would fail on it
+                send(dispatcher, unknown_place(adv, place))
+                return events + [SlotSet("jurisdiction", None)]
+            if place is not None:
+                profile = dataclasses.replace(profile, jurisdiction=adv.kb.find_jurisdiction(place))
             plan = adv.planner.plan(profile)
             send(dispatcher, adv.describe_plan(plan, profile),
                  timeline=timeline(adv.kb, plan, profile))
         except KnowledgeUnavailable as error:
             return unavailable(dispatcher, error)
         return events + [SlotSet("topic", "plan")]
+
+
+def unknown_place(adv: Advisor, name: str) -> Answer:
+    """Like an unknown role: say which places the knowledge base covers, and offer each."""
+    covered = adv.covered_places()
+    names = [place for _, place in covered]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    answer = Answer(f"I don't know about the place \"{name}\". I cover {listed}.",
+                    kind="unknown", topic="plan")
+    return answer.suggest(*(Suggestion.ask(f"Plan my route in {place}", "inform", jurisdiction=jid)
+                            for jid, place in covered))
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from bot import console, retention
 from bot import settings as settings_module
 from bot.channels.credentials import write_credentials
-from bot.processes import process_tree
+from bot.processes import process_tree, terminated_with_parent
 
 ROOT = settings_module.ROOT
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -177,8 +177,11 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
         return SystemExit(f"the {what} did not start; the end of its log, {console.shown(logs[name])}:\n"
                           + console.tail(logs[name]))
 
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(cfg.action_port)], cwd=ROOT, env=env, **output("action"))
+    # Both stop when the launcher dies, however it dies, so a crash never leaves them holding
+    # the ports that the next `make run` needs.
+    actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--actions", "actions",
+                                "--port", str(cfg.action_port)], cwd=ROOT, env=env,
+                               preexec_fn=terminated_with_parent, **output("action"))
     if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
         actions.terminate()
         raise failed("action server", "action")
@@ -188,7 +191,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
                              "--credentials", str(credentials), "--endpoints", "endpoints.yml",
                              "--cors", os.environ.get("WEB_ORIGINS", "*"), *rasa_api_args(env),
                              *extra_rasa_args],
-                            cwd=ROOT, env=env, **output("bot"))
+                            cwd=ROOT, env=env, preexec_fn=terminated_with_parent, **output("bot"))
     if not _wait_for(f"http://127.0.0.1:{cfg.bot_port}/", rasa, 180):
         for process in (rasa, actions):
             process.terminate()
@@ -326,6 +329,8 @@ def evaluate() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         # its own ports and conversation store, so a running `make run` is left alone
         os.environ.update({"BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+                           # every conversation of the evaluation comes from this machine
+                           "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "1000000",
                            "TRACKER_STORE_URL": f"sqlite:///{scratch}/trackers.sqlite",
                            "WORKER_STATE_PATH": f"{scratch}/workers.sqlite"})
         cfg = settings_module.load()

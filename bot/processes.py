@@ -1,7 +1,18 @@
-"""Processes started by the launcher and the benchmark, found through /proc."""
+"""Processes started by the launcher and the benchmark: found through /proc, and tied to the
+process that started them so that none outlives it holding a port."""
 from __future__ import annotations
 
+import ctypes
+import logging
+import os
+import signal
+import threading
+import time
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1        # linux/prctl.h
 
 
 def process_tree(pid: int) -> list[int]:
@@ -20,3 +31,32 @@ def process_tree(pid: int) -> list[int]:
         tree.append(current)
         todo.extend(parents.get(current, []))
     return tree
+
+
+def terminated_with_parent() -> None:
+    """`preexec_fn` for the launcher's servers: the kernel sends the child SIGTERM when the
+    launcher dies, however it dies (kill -9 included), so `make run` finds its ports free again.
+    The setting survives the exec of the server. Linux ties it to the thread that started the
+    child, not the process, so start servers from a thread that lives as long as they should
+    (the launchers start them from their main thread)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def exit_with_parent(grace_seconds: float = 20.0, every_seconds: float = 0.5) -> None:
+    """For a Sanic worker: once the server process that forked it is gone (killed with -9, say),
+    stop as SIGTERM stops it, closing the shared listening socket at once and finishing the turns
+    under way; if it is still alive `grace_seconds` later (a SIGTERM that arrives while Sanic is
+    still starting is lost), exit regardless. A worker whose parent is gone is never restarted
+    or stopped by anyone, and would hold the port until someone found it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_seconds)
+        logger.warning("the server process %s is gone; worker %s stops too", parent, os.getpid())
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(grace_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -17,8 +17,15 @@ count-vector features) are in bot/speedups.py, applied last.
 Once the model is loaded, its objects are frozen out of Python's garbage collector
 (`_freeze_the_loaded_model`): a full collection had walked them for 150-180 ms at a time.
 
-And two edges closed: request bodies and socket.io frames are capped (`_limit_requests`), and
-Rasa's HTTP API gets its token from RASA_TOKEN rather than the command line (`_api_token`).
+A long conversation starts a new session, slots carried over, every TURNS_PER_SESSION messages
+so that a turn's cost stays flat (bot/bounded_sessions.py). A lost conversation store is said,
+not hidden (bot/store_health.py), and `GET /health` reports whether the model, the knowledge
+base, the action server and the conversation store are ready (bot/health.py).
+
+And three edges closed: request bodies and socket.io frames are capped (`_limit_requests`),
+Rasa's HTTP API gets its token from RASA_TOKEN rather than the command line (`_api_token`), and
+CORS allows credentials only for the origins WEB_ORIGINS lists
+(`_cors_credentials_only_for_listed_origins`).
 
 With several worker processes (SANIC_WORKERS, two by default on a 2-core machine), each HTTP
 connection carries one request (`_one_request_per_connection`): the workers share one listening
@@ -76,6 +83,7 @@ def _limit_requests() -> None:
     from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge
 
     from bot.channels.guard import MAX_REQUEST_BYTES, worker_processes
+    from bot.health import health
 
     configure_app = rasa.core.run.configure_app
 
@@ -95,12 +103,58 @@ def _limit_requests() -> None:
         app.config.FALLBACK_ERROR_FORMAT = "json"
         if worker_processes() > 1:
             app.register_middleware(_one_request_per_connection, "request")
+            app.register_listener(_workers_exit_with_the_server, "before_server_start")
+        app.add_route(health, "/health", methods=["GET"])
         app.error_handler.add(PayloadTooLarge, too_large)
         for error in (NotFound, MethodNotSupported):
             app.error_handler.add(error, routing_error)
         return app
 
     rasa.core.run.configure_app = limited_app
+
+
+def _cors_credentials_only_for_listed_origins() -> None:
+    """Rasa turns CORS credentials on for every origin (CORS_SUPPORTS_CREDENTIALS), so with
+    `--cors "*"` (WEB_ORIGINS unset) it reflected any site's Origin with
+    `Access-Control-Allow-Credentials: true`: any page could call the server as its visitor.
+    Here "*" answers `Access-Control-Allow-Origin: *` without credentials, and a list of origins
+    (WEB_ORIGINS) is matched exactly, not as regular expressions; only a listed origin is
+    reflected, and only it may send credentials. No --cors at all stays Rasa's: no CORS headers."""
+    import rasa.server
+    from sanic_cors import CORS
+
+    from bot.channels.webchat import allowed_origins
+
+    configure_cors = rasa.server.configure_cors
+    if getattr(configure_cors, "by_origin", False):
+        return
+
+    def by_origin(app, cors_origins=""):
+        if not cors_origins:
+            return configure_cors(app, cors_origins)
+        given = cors_origins if isinstance(cors_origins, str) else " ".join(cors_origins)
+        listed = allowed_origins(given)
+        app.config.CORS_AUTOMATIC_OPTIONS = True
+        app.config.CORS_SUPPORTS_CREDENTIALS = listed is not None
+        app.config.CORS_EXPOSE_HEADERS = "filename"
+        options = ({"origins": "*", "send_wildcard": True, "supports_credentials": False}
+                   if listed is None else {"origins": sorted(listed), "supports_credentials": True})
+        CORS(app, resources={r"/*": options}, automatic_options=True)
+
+    by_origin.by_origin = True
+    rasa.server.configure_cors = by_origin
+
+
+# The server process: Sanic's workers are forked from it, so they see it here too.
+_SERVER_PID = os.getpid()
+
+
+def _workers_exit_with_the_server(_app, _loop) -> None:
+    """Sanic listener: a worker process stops when the server process that forked it dies,
+    even by kill -9, instead of holding the port for good (bot/processes.py)."""
+    if os.getpid() != _SERVER_PID:
+        from bot.processes import exit_with_parent
+        exit_with_parent()
 
 
 def _one_request_per_connection(request) -> None:
@@ -156,12 +210,17 @@ def main() -> None:
     from bot.action_failures import reply_when_actions_fail
     from bot.conversation_lock import never_lose_a_waiting_ticket
     from bot.retried_turns import answer_repeats_from_the_store
+    from bot.bounded_sessions import end_long_sessions
+    from bot.store_health import apologise_when_the_store_is_lost
 
     _patch_action_response_validation()
     reply_when_actions_fail()
     never_lose_a_waiting_ticket()
     answer_repeats_from_the_store()
+    apologise_when_the_store_is_lost()
+    end_long_sessions()
     _limit_requests()
+    _cors_credentials_only_for_listed_origins()
     _freeze_the_loaded_model()
     _api_token(sys.argv)
     from bot import speedups

@@ -17,6 +17,12 @@ class Settings:
     host: str
     keep_models: int = 3
     retention_days: int = 90
+    # The action server answers on loopback unless a deployment names another address, and then
+    # only to callers that send this token (bot/action_server.py).
+    action_host: str = "127.0.0.1"
+    action_token: str = ""
+    # Signs the widget's session ids (bot/channels/widget_sessions.py); empty: one kept in var/.
+    widget_session_secret: str = ""
 
     @property
     def action_url(self) -> str:
@@ -46,6 +52,7 @@ def store_defaults() -> dict[str, str]:
         "REDIS_PORT": "6379",
         "REDIS_DB": "1",
         "REDIS_PASSWORD": "",
+        "ACTION_SERVER_TOKEN": "",
     }
 
 
@@ -79,4 +86,7 @@ def load() -> Settings:
         host=os.environ.get("BOT_HOST", "0.0.0.0"),
         keep_models=_count("KEEP_MODELS", 3, least=1),
         retention_days=_count("CONVERSATION_RETENTION_DAYS", 90, least=1),
+        action_host=os.environ.get("ACTION_HOST") or "127.0.0.1",
+        action_token=os.environ.get("ACTION_SERVER_TOKEN", ""),
+        widget_session_secret=os.environ.get("WIDGET_SESSION_SECRET", ""),
     )

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import time
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 import sqlalchemy as sa
@@ -31,6 +32,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.store_health import StoreLost
+
 logger = logging.getLogger(__name__)
 
 # How long a turn waits for the conversation database to come back before it gives up.
@@ -41,6 +44,7 @@ T = TypeVar("T")
 # the save need not count the stored rows again (Rasa does, with a query per turn). A tracker
 # without it (new, copied, or read with every session) is counted as Rasa counts it.
 STORED = "_careers_events_stored"
+SESSION_STARTS_INDEX = "ix_events_sender_type_time"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -66,6 +70,11 @@ def _encoded(value: Any) -> str:
         return ujson.dumps(value, escape_forward_slashes=False, reject_bytes=True)
     except (OverflowError, TypeError, ValueError):
         return json.dumps(value)
+
+
+# SQLite's words for a database file that no retry will mend.
+_BROKEN_FILE = ("no such table", "not a database", "malformed", "unable to open", "disk i/o error",
+                "readonly database")
 
 
 def _lost_connection(error: Exception) -> bool:
@@ -113,16 +122,78 @@ class ConversationStore(SQLTrackerStore):
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._index_session_starts()
         self._compile_statements()
+        self.lost: Optional[str] = None
+        self._file = (Path(url.database).resolve() if url.get_backend_name() == "sqlite"
+                      and url.database not in (None, "", ":memory:") else None)
+        self._identity = self._file_identity()
+
+    def _index_session_starts(self) -> None:
+        """Every turn looks up when the conversation's latest session started; with only Rasa's
+        index on sender_id that reads every event the conversation ever had, so a turn cost more
+        the longer the conversation, however short its session (bot/bounded_sessions.py)."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {SESSION_STARTS_INDEX} "
+                                           "ON events (sender_id, type_name, timestamp)"))
+        except DBAPIError as error:       # another process creating it at this moment
+            logger.info("the session-start index was not created here: %s", error.orig)
+
+    # -- a lost store (bot/store_health.py) ----------------------------------------------------
+    def _file_identity(self) -> Optional[tuple[int, int]]:
+        try:
+            found = self._file.stat() if self._file is not None else None
+        except FileNotFoundError:
+            return None
+        return (found.st_dev, found.st_ino) if found else None
+
+    def _lose(self, problem: str) -> StoreLost:
+        if self.lost is None:
+            self.lost = problem
+            logger.error("conversations are no longer kept: %s. Every message is answered with "
+                         "an apology until the server restarts on a working database.", problem)
+        return StoreLost(self.lost)
+
+    def _ensure_kept(self) -> None:
+        if self.lost is None and self._file is not None and self._file_identity() != self._identity:
+            self._lose(f"the conversation database {self._file} was deleted or replaced while the "
+                       "server ran")
+        if self.lost is not None:
+            raise StoreLost(self.lost)
+
+    def _passing(self, error: DBAPIError) -> bool:
+        """Whether waiting may mend it: a lost connection (PostgreSQL restarting), not a SQLite
+        file that is gone, unreadable or without its tables."""
+        if self._file is not None and any(sign in str(error.orig).lower() for sign in _BROKEN_FILE):
+            return False
+        return _lost_connection(error)
+
+    def problem(self) -> Optional[str]:
+        """What keeps conversations from being kept, found by reading the store; None if nothing.
+        Blocking: /health runs it in a thread."""
+        try:
+            self._ensure_kept()
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1 FROM events LIMIT 1")).all()
+        except StoreLost as lost:
+            return str(lost)
+        except (OperationalError, DBAPIError) as error:
+            return f"the conversation database cannot be read: {error.orig}"
+        return None
 
     async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
         deadline = time.monotonic() + RETRY_SECONDS
         pause = 0.2
         while True:
+            self._ensure_kept()
             try:
                 return await attempt()
             except (OperationalError, DBAPIError) as error:
-                if not _lost_connection(error) or time.monotonic() > deadline:
+                if not self._passing(error):
+                    # a corrupt file, a missing table: nothing a retry mends
+                    raise self._lose(f"the conversation database failed: {error.orig}") from error
+                if time.monotonic() > deadline:
                     raise
                 logger.warning("conversation store unavailable during %s (%s); retrying",
                                what, error.orig)

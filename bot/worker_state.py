@@ -22,7 +22,10 @@ reaching the other worker would find no payload.
 
 None of it needs to survive a power cut, so the file is written without waiting for the disk;
 the launcher empties the locks before starting the server, so a lock held by a killed server does
-not outlive it. The file is named after the server's port so that two servers on one machine (the
+not outlive it. Each ticket also names the process that took it: a worker killed mid-turn would
+otherwise hold its conversation until the ticket expired (TICKET_LOCK_LIFETIME, 60 s), and the
+next message would wait that long; here the message waiting behind it finds the process gone
+and takes its turn at once. The file is named after the server's port so that two servers on one machine (the
 tests start several) never share or empty each other's."""
 from __future__ import annotations
 
@@ -45,7 +48,9 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, t
           "at REAL NOT NULL, told INTEGER NOT NULL)",
           "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)",
           "CREATE TABLE IF NOT EXISTS payloads (key TEXT PRIMARY KEY, payload TEXT NOT NULL, "
-          "at REAL NOT NULL)")
+          "at REAL NOT NULL)",
+          "CREATE TABLE IF NOT EXISTS holders (conversation_id TEXT NOT NULL, ticket INTEGER NOT NULL, "
+          "process TEXT NOT NULL, PRIMARY KEY (conversation_id, ticket))")
 
 
 def state_file(env: Mapping[str, str] = os.environ) -> Path:
@@ -60,6 +65,7 @@ def clear(path: Path) -> None:
     if path.exists():
         with closing(_open(path)) as db:
             db.execute("DELETE FROM locks")
+            db.execute("DELETE FROM holders")
             db.execute("DELETE FROM allowances")
 
 
@@ -99,6 +105,25 @@ class _PerProcess:
         db.execute("COMMIT")
 
 
+def _this_process() -> str:
+    return _process_key(os.getpid()) or str(os.getpid())
+
+
+def _process_key(pid: int) -> Optional[str]:
+    """The pid with its start time, so that a pid the system has since given to another process
+    does not pass for the one that took the ticket; None when there is no such process."""
+    try:
+        started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+    return f"{pid}:{started}"
+
+
+def _gone(process: str) -> bool:
+    pid = int(process.split(":", 1)[0])
+    return _process_key(pid) != process
+
+
 class ConversationLocks(LockStore):
     """Rasa's ticket locks in a SQLite file that every worker process opens. endpoints.yml
     passes the Redis settings to every lock store type; they are not used here."""
@@ -123,6 +148,7 @@ class ConversationLocks(LockStore):
     @staticmethod
     def _delete(db: sqlite3.Connection, conversation_id: Text) -> None:
         db.execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,))
+        db.execute("DELETE FROM holders WHERE conversation_id = ?", (conversation_id,))
 
     # the storage Rasa's LockStore is written against
 
@@ -145,20 +171,36 @@ class ConversationLocks(LockStore):
                 lock = self._read(db, conversation_id) or self.create_lock(conversation_id)
                 ticket = lock.issue_ticket(lock_lifetime)
                 self._write(db, lock)
+                db.execute("INSERT OR REPLACE INTO holders (conversation_id, ticket, process) "
+                           "VALUES (?, ?, ?)", (conversation_id, ticket, _this_process()))
             return ticket
         except sqlite3.Error as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     def update_lock(self, conversation_id: Text) -> None:
+        """What a waiting message does between checks: drop the expired tickets, and the tickets
+        of processes that are gone (killed mid-turn)."""
         with self._changing() as db:
             lock = self._read(db, conversation_id)
             if lock:
                 lock.remove_expired_tickets()
+                for ticket, process in db.execute(
+                        "SELECT ticket, process FROM holders WHERE conversation_id = ?",
+                        (conversation_id,)).fetchall():
+                    if _gone(process):
+                        lock.remove_ticket_for(ticket)
+                        self._forget_holder(db, conversation_id, ticket)
                 self._write(db, lock)
+
+    @staticmethod
+    def _forget_holder(db: sqlite3.Connection, conversation_id: Text, ticket: int) -> None:
+        db.execute("DELETE FROM holders WHERE conversation_id = ? AND ticket = ?",
+                   (conversation_id, ticket))
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
         with self._changing() as db:
             lock = self._read(db, conversation_id)
+            self._forget_holder(db, conversation_id, ticket_number)
             if lock:
                 lock.remove_ticket_for(ticket_number)
                 self._write(db, lock)
@@ -166,6 +208,7 @@ class ConversationLocks(LockStore):
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         with self._changing() as db:
             lock = self._read(db, conversation_id)
+            self._forget_holder(db, conversation_id, ticket_number)
             if lock is None:
                 return
             lock.remove_ticket_for(ticket_number)

@@ -72,3 +72,29 @@ async def run(base_url: str, conversations: int, concurrency: int) -> dict:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else 0.0
+
+
+# One long conversation: questions a person might keep asking, round and round, so that a turn's
+# cost can be compared at turn 10, 300 and 1,000 of the same conversation.
+LONG_SCRIPT = ("what band is a PSO?", "and how much do they earn?", "what about in Scotland?",
+               "what qualifications do I need to be a probation officer?", "thanks")
+
+
+def long_conversation(base_url: str, turns: int = 1000, at: tuple[int, ...] = (10, 300, 1000),
+                      window: int = 10) -> dict:
+    """Median latency (ms) of the `window` turns ending at each turn number in `at`, in one
+    conversation of `turns` turns sent back to back; a neighbour's burst moves a median of ten
+    turns less than one turn."""
+    import requests
+    url, sender = f"{base_url}/webhooks/rest/webhook", f"bench-long-{uuid.uuid4().hex[:12]}"
+    latencies, failures = [], 0
+    with requests.Session() as session:
+        for index in range(turns):
+            started = time.perf_counter()
+            reply = session.post(url, json={"sender": sender,
+                                            "message": LONG_SCRIPT[index % len(LONG_SCRIPT)]},
+                                 timeout=60)
+            latencies.append((time.perf_counter() - started) * 1000)
+            failures += reply.status_code != 200 or not reply.json()
+    figures = {f"turn_{n}_ms": percentile(latencies[max(0, n - window):n], 0.5) for n in at}
+    return {**figures, "long_turns": turns, "long_failures": failures}

@@ -13,6 +13,9 @@ from sanic.response import HTTPResponse
 
 from bot import feedback
 from bot.channels.guard import read_json
+from bot.channels.owned_ids import owned
+
+REST_CHANNEL = "rest"      # the REST channel's name (bot/channels/rest.py), which owns these ids
 
 
 class FeedbackInput(InputChannel):
@@ -33,7 +36,10 @@ class FeedbackInput(InputChannel):
             try:
                 if problem:
                     raise feedback.FeedbackRefused(f"{problem}; send {feedback.SHAPE}")
-                rating = feedback.read_rating(body)
+                # a REST caller rates its own conversation, which the server keeps as rest:<sender>
+                raw = body.get("sender") if isinstance(body, dict) else None
+                rating = feedback.read_rating(
+                    body, sender=owned(REST_CHANNEL, raw) if isinstance(raw, str) and raw else None)
                 channel = body.get("input_channel") if isinstance(body.get("input_channel"), str) else None
                 stored = await feedback.record_soon(rating, channel=channel[:64] if channel else None)
             except feedback.FeedbackRefused as refused:

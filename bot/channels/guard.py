@@ -13,7 +13,12 @@ instead of a crash, silence, or a wrong answer.
   rather than passed on: Rasa drops unreadable arguments with a warning and answers the intent
   for some other role, and a nested value crashes the action server.
 - Rate: RATE_LIMIT_PER_MINUTE messages per sender (default 30) from a token bucket that holds a
-  third of that as a burst, so a quick run of button presses is never refused.
+  third of that as a burst, so a quick run of button presses is never refused. A REST or widget
+  client chooses its sender ids, so those channels are also limited per client address:
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE (default 600, for a whole office behind one address), the
+  address read as bot/channels/client_address.py says (X-Forwarded-For only from
+  TRUSTED_PROXIES). Slack and Telegram are not: every person's messages come from their servers,
+  and the platforms vouch for the sender.
 """
 from __future__ import annotations
 
@@ -28,8 +33,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Mapping
 
+from bot.channels.client_address import client_address, trusted_proxies
+from bot.channels.owned_ids import owned
+
 DEFAULT_MAX_CHARS = 2000
 DEFAULT_PER_MINUTE = 30
+DEFAULT_PER_ADDRESS_PER_MINUTE = 600
 # Requests and socket.io frames above this are refused before anyone reads them (bot/server.py);
 # the longest message is 2000 characters of up to 4 bytes, so 64 KiB leaves room for any envelope.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -143,21 +152,41 @@ class RateLimiter:
 
 class MessageGuard:
     def __init__(self, max_chars: int = DEFAULT_MAX_CHARS, per_minute: int = DEFAULT_PER_MINUTE,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 per_address_per_minute: int = DEFAULT_PER_ADDRESS_PER_MINUTE,
+                 proxies: str | None = None):
         self.max_chars = max_chars
         self.limiter = RateLimiter(per_minute, clock=clock)
+        self.address_limiter = RateLimiter(per_address_per_minute, clock=clock)
+        self.proxies = trusted_proxies(proxies)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "MessageGuard":
         guard = cls(_positive(env, "MAX_MESSAGE_CHARS", DEFAULT_MAX_CHARS),
-                    _positive(env, "RATE_LIMIT_PER_MINUTE", DEFAULT_PER_MINUTE))
+                    _positive(env, "RATE_LIMIT_PER_MINUTE", DEFAULT_PER_MINUTE),
+                    per_address_per_minute=_positive(env, "RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
+                                                     DEFAULT_PER_ADDRESS_PER_MINUTE),
+                    proxies=env.get("TRUSTED_PROXIES"))
         if worker_processes(env) > 1:
             from bot.worker_state import SharedAllowances, state_file
             guard.limiter = SharedAllowances(guard.limiter.per_minute, path=state_file(env))
+            guard.address_limiter = SharedAllowances(guard.address_limiter.per_minute,
+                                                     path=state_file(env))
         return guard
 
-    def check(self, channel: str, sender: str | None, text: str | None) -> Verdict:
-        allowed, told, wait = self.limiter.take(f"{channel}:{sender}")
+    def address(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The client's address for a connection from `peer` (see client_address.py)."""
+        return client_address(peer or "", forwarded_for, self.proxies)
+
+    def check(self, channel: str, sender: str | None, text: str | None,
+              address: str | None = None) -> Verdict:
+        """`address`: the client's, for the channels whose clients choose their sender ids."""
+        if address is not None:
+            allowed, told, wait = self.address_limiter.take(f"address:{address}")
+            if not allowed:
+                return Verdict(reason=RATE_LIMITED, reply=self.slow_down_address(), quiet=told,
+                               retry_after=wait)
+        allowed, told, wait = self.limiter.take(owned(channel, sender))
         if not allowed:
             return Verdict(reason=RATE_LIMITED, reply=self.slow_down(), quiet=told, retry_after=wait)
         # Stripped first, as Rasa strips every message: padding costs nothing to read.
@@ -177,8 +206,8 @@ class MessageGuard:
              ) -> Callable[[Any], Awaitable[Any]]:
         """For channels that answer through their output channel (socket.io, Slack, Telegram):
         a refused message is answered there, in the conversation, and Rasa never sees it."""
-        async def guarded(message: Any) -> Any:
-            verdict = self.check(channel, message.sender_id, message.text)
+        async def guarded(message: Any, address: str | None = None) -> Any:
+            verdict = self.check(channel, message.sender_id, message.text, address)
             if verdict.accepted:
                 message.text = verdict.text
                 return await on_new_message(message)
@@ -204,6 +233,11 @@ class MessageGuard:
     def slow_down(self) -> str:
         return (f"You're sending messages too quickly: I can take up to {self.limiter.per_minute} a "
                 "minute from one person. Please wait a few seconds, then ask again.")
+
+    def slow_down_address(self) -> str:
+        return (f"Too many messages are coming from your network address: I can take up to "
+                f"{self.address_limiter.per_minute} a minute from one address. Please wait a few "
+                "seconds, then ask again.")
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:

@@ -16,13 +16,14 @@ from typing import Any, Awaitable, Callable
 
 import structlog
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.rest import QueueOutputChannel, RestInput
 from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import RATE_LIMITED, MessageGuard, default_guard, printable_id, read_json
+from bot.channels.owned_ids import owned
 from bot.channels.rated_output import AnswerCollectingOutputChannel
 from bot.retried_turns import METADATA_KEY, REQUEST_ID_HEADER, request_id
 
@@ -110,7 +111,8 @@ class GuardedRestInput(RestInput):
         sender, metadata = body["sender"], body.get("metadata")
         input_channel = body.get("input_channel") or self.name()
         stream = bool_arg(request, "stream", default=False)
-        verdict = guard.check(self.name(), sender, body["message"])
+        verdict = guard.check(self.name(), sender, body["message"],
+                              guard.address(request.ip, request.headers.get("x-forwarded-for")))
         if verdict.reason == RATE_LIMITED:
             return error(HTTPStatus.TOO_MANY_REQUESTS, verdict.reply,
                          headers={"Retry-After": str(verdict.retry_after)})
@@ -123,9 +125,9 @@ class GuardedRestInput(RestInput):
             return response.stream(self.stream_response(on_new_message, verdict.text, sender,
                                                         input_channel, metadata),
                                    content_type="text/event-stream")
-        collector = AnswerCollectingOutputChannel()     # Rasa's, with the answer's structure
+        collector = _RepliesTo(sender)      # Rasa's collector, with the answer's structure
         try:
-            await on_new_message(UserMessage(verdict.text, collector, sender,
+            await on_new_message(UserMessage(verdict.text, collector, owned(self.name(), sender),
                                              input_channel=input_channel, metadata=metadata))
         except asyncio.CancelledError:
             structlogger.error("rest.message.received.timeout", text=copy.deepcopy(verdict.text))
@@ -135,8 +137,39 @@ class GuardedRestInput(RestInput):
         return response.json(collector.messages)
 
     @staticmethod
+    async def on_message_wrapper(on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
+                                 queue: asyncio.Queue, sender_id: str, input_channel: str,
+                                 metadata: dict | None) -> None:
+        """Rasa's, for a streamed reply: the conversation is the channel's own."""
+        await on_new_message(UserMessage(text, _StreamedTo(queue, sender_id),
+                                         owned(GuardedRestInput.name(), sender_id),
+                                         input_channel=input_channel, metadata=metadata))
+        await queue.put("DONE")
+
+    @staticmethod
     def _reply(stream: bool, messages: list[dict]) -> HTTPResponse:
         if stream:      # the stream's own format: one JSON message a line
             return response.text("".join(json.dumps(m) + "\n" for m in messages),
                                  content_type="text/event-stream")
         return response.json(messages)
+
+
+class _AddressedToTheSender:
+    """Rasa addresses each reply to the conversation id (`rest:...`, bot/channels/owned_ids.py);
+    the caller gets it addressed to the sender it sent, as Rasa's own channel answers."""
+    sender: str
+
+    async def _persist_message(self, message: dict) -> None:
+        await super()._persist_message({**message, "recipient_id": self.sender})  # type: ignore[misc]
+
+
+class _RepliesTo(_AddressedToTheSender, AnswerCollectingOutputChannel):
+    def __init__(self, sender: str) -> None:
+        super().__init__()
+        self.sender = sender
+
+
+class _StreamedTo(_AddressedToTheSender, QueueOutputChannel):
+    def __init__(self, queue: asyncio.Queue, sender: str) -> None:
+        super().__init__(queue)
+        self.sender = sender

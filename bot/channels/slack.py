@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import feedback
 from bot.channels.guard import RecentKeys, default_guard, read_json
+from bot.channels.owned_ids import given, owned
 from bot.channels.route_text import timeline_text
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class SlackOutput(SlackBot):
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
                                      **kwargs: Any) -> None:
         # `text` is what notifications and screen readers get, so it keeps the source line.
-        await self._post_message(self.slack_channel or recipient_id, text=text,
+        await self._post_message(self.slack_channel or given(self.name(), recipient_id), text=text,
                                  blocks=answer_blocks(text, buttons, kwargs.get("answer"), self.turn))
 
 
@@ -151,7 +152,8 @@ class SlackChannel(SlackInput):
         # Slack wants its answer within 3 seconds, so the bot replies after the request returns.
         output = self.get_output_channel(channel, thread_ts)
         output.turn = uuid.uuid4().hex
-        message = UserMessage(text, output, self._get_conversation_id(user, channel, thread_ts),
+        message = UserMessage(text, output,
+                              owned(self.name(), self._get_conversation_id(user, channel, thread_ts)),
                               input_channel=self.name(), message_id=output.turn,
                               metadata={"out_channel": channel, "thread_id": thread_ts})
         self._in_background(on_new_message(message))
@@ -238,7 +240,7 @@ class SlackChannel(SlackInput):
     async def _rate(self, action: dict, user: str, channel: str | None, thread_ts: str | None) -> None:
         """A press on a rating button: stored with the turn it rates (bot/feedback.py), and the
         person told so, or told why not."""
-        sender = self._get_conversation_id(user, channel, thread_ts)
+        sender = owned(self.name(), self._get_conversation_id(user, channel, thread_ts))
         try:
             rating = feedback.read_rating({"rating": action["action_id"][len(RATE):],
                                            "turn": action.get("value")}, sender=sender)

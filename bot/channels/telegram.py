@@ -31,6 +31,7 @@ from sanic.request import Request
 from bot import feedback
 from bot.channels.guard import (RATE_LIMITED, RecentKeys, default_guard, read_json,
                                 worker_processes)
+from bot.channels.owned_ids import given, owned
 from bot.channels.route_text import timeline_text
 
 logger = logging.getLogger(__name__)
@@ -190,7 +191,7 @@ class TelegramOutput(OutputChannel):
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
                                      **kwargs: Any) -> None:
-        params: dict[str, Any] = {"chat_id": recipient_id, "parse_mode": "HTML",
+        params: dict[str, Any] = {"chat_id": given(self.name(), recipient_id), "parse_mode": "HTML",
                                   "text": answer_html(text, kwargs.get("answer"))}
         rows = [[{"text": b["title"], "callback_data": self.keys.encode(b["payload"])}] for b in buttons]
         if kwargs.get("answer") and self.turn:
@@ -289,7 +290,7 @@ class TelegramChannel(InputChannel):
         try:
             if chat is None:
                 raise feedback.FeedbackRefused("the button press does not say which chat it came from")
-            rated = feedback.read_rating({"rating": rating, "turn": turn or None}, sender=str(chat))
+            rated = feedback.read_rating({"rating": rating, "turn": turn or None}, sender=owned(self.name(), chat))
             await feedback.record_soon(rated, channel=self.name())
             notice = feedback.thanks(rated.rating)
         except feedback.FeedbackRefused as refused:
@@ -308,9 +309,9 @@ class TelegramChannel(InputChannel):
 
     async def _hand_on(self, text: str, chat: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         turn = uuid.uuid4().hex
-        await on_new_message(UserMessage(text, TelegramOutput(self.api, self.keys, turn), str(chat),
-                                         input_channel=self.name(), message_id=turn,
-                                         metadata={"chat_id": chat}))
+        await on_new_message(UserMessage(text, TelegramOutput(self.api, self.keys, turn),
+                                         owned(self.name(), chat), input_channel=self.name(),
+                                         message_id=turn, metadata={"chat_id": chat}))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram = Blueprint("careers_telegram", __name__)

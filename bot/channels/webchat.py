@@ -1,4 +1,4 @@
-"""The socket.io channel the web widget talks to: Rasa's own, with three fixes.
+"""The socket.io channel the web widget talks to: Rasa's own, with four fixes.
 
 1. Rasa 3.6 calls `sio.enter_room(...)` without `await` in its session_request handler, and
    python-socketio 5.10+ made that a coroutine, so with `session_persistence: true` the socket never
@@ -12,6 +12,11 @@
    and every message passes the guard (bot/channels/guard.py) first. Frames over 64 KiB close
    the socket (engine.io and Sanic's limits, set in bot/server.py); the widget reconnects.
 
+4. Rasa takes the session id the page sends as the conversation id, so any page could continue
+   any conversation whose id it knew or guessed. The server issues the ids here, signed
+   (bot/channels/widget_sessions.py); a page resumes only an id it was issued, and any other
+   gets a new session, which the widget keeps as it keeps every confirmed id.
+
 credentials.yml names this class instead of `socketio:`; its settings are the same.
 """
 from __future__ import annotations
@@ -20,7 +25,6 @@ import json
 import logging
 import os
 import re
-import uuid
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
@@ -29,7 +33,9 @@ from sanic import Blueprint
 
 from bot import feedback
 from bot.channels.guard import MAX_REQUEST_BYTES, default_guard, printable_id
+from bot.channels.owned_ids import owned
 from bot.channels.rated_output import RatedSocketIOOutput
+from bot.channels.widget_sessions import session_ids
 
 logger = logging.getLogger(__name__)
 
@@ -73,20 +79,28 @@ class WebChatInput(SocketIOInput):
         sio.eio.max_http_buffer_size = MAX_REQUEST_BYTES
         rasa_connect = sio.handlers[namespace]["connect"]
         allowed = allowed_origins()
-        guarded = default_guard().wrap(self.name(), on_new_message)
+        guard = default_guard()
+        guarded = guard.wrap(self.name(), on_new_message)
+        sessions = session_ids()
 
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not origin_allowed(environ.get("HTTP_ORIGIN"), allowed):
                 return False
+            # engine.io's environ names no peer address; the request it came on does
+            request = environ.get("sanic.request")
+            await sio.save_session(sid, {"address": guard.address(
+                request.ip if request is not None else None, environ.get("HTTP_X_FORWARDED_FOR"))},
+                namespace=namespace)
             return await rasa_connect(sid, environ, auth)
 
         async def session_request(sid: str, *args: Any) -> None:
             data = _one(args)
             data = data if isinstance(data, dict) else {}
-            if not printable_id(data.get("session_id")):
-                data["session_id"] = uuid.uuid4().hex
-            if self.session_persistence:
-                await sio.enter_room(sid, data["session_id"], namespace=namespace)
+            if not sessions.issued(data.get("session_id")):
+                data["session_id"] = sessions.issue()      # made up, altered, or none: a new one
+            # replies go to the room named by the conversation id (without persistence, the socket's)
+            conversation = data["session_id"] if self.session_persistence else sid
+            await sio.enter_room(sid, owned(self.name(), conversation), namespace=namespace)
             await sio.emit("session_confirm", data["session_id"], room=sid, namespace=namespace)
 
         async def tell(sid: str, text: str) -> None:
@@ -96,10 +110,12 @@ class WebChatInput(SocketIOInput):
             data = _one(args)
             if not isinstance(data, dict):
                 return await tell(sid, NOT_AN_OBJECT)
-            sender = data.get("session_id") if self.session_persistence else sid
-            # Only the sockets in a session's room see its replies; answering a session this
-            # socket never joined would talk to someone else, or to no one.
-            if self.session_persistence and (not isinstance(sender, str)
+            given = data.get("session_id") if self.session_persistence else sid
+            sender = owned(self.name(), given) if isinstance(given, str) else None
+            # Only the sockets in a session's room see its replies (rooms are named by the
+            # conversation id); answering a session this socket never joined would talk to
+            # someone else, or to no one.
+            if self.session_persistence and (sender is None
                                              or sender not in sio.rooms(sid, namespace=namespace)):
                 return await tell(sid, NO_SESSION)
             if not isinstance(data.get("message"), str):
@@ -109,15 +125,16 @@ class WebChatInput(SocketIOInput):
             message = UserMessage(data["message"], RatedSocketIOOutput(sio, self.bot_message_evt, turn),
                                   sender, input_channel=self.name(), message_id=turn,
                                   metadata=self._metadata(data.get(self.metadata_key)))
-            await guarded(message)
+            await guarded(message, (await sio.get_session(sid, namespace=namespace)).get("address"))
 
         async def rate(sid: str, *args: Any) -> None:
             # A rating of an answer (bot/feedback.py), only for a session this socket joined.
             data = _one(args)
-            session = (data.get("session_id") if isinstance(data, dict) else None) \
+            given = (data.get("session_id") if isinstance(data, dict) else None) \
                 if self.session_persistence else sid
+            session = owned(self.name(), given) if isinstance(given, str) else None
             try:
-                if not (isinstance(session, str) and session in sio.rooms(sid, namespace=namespace)):
+                if not (session and session in sio.rooms(sid, namespace=namespace)):
                     raise feedback.FeedbackRefused(NOT_RATED)
                 rating = feedback.read_rating(data, sender=session)
                 stored = await feedback.record_soon(rating)

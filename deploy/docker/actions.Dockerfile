@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The action server (rasa_sdk) with the custom actions and the knowledge base they read.
+# The action server (rasa_sdk, launched by bot/action_server.py) with the custom actions and the knowledge base they read.
 #
 #   docker build -f deploy/docker/actions.Dockerfile -t probation-actions:0.1.0 .    (from the repo root)
 
@@ -23,6 +23,8 @@ RUN pip install -r requirements.lock
 
 COPY knowledge ./knowledge
 COPY actions ./actions
+# The launcher that keeps rasa_sdk on loopback or behind the token, and the settings it reads.
+COPY bot/__init__.py bot/settings.py bot/action_server.py ./bot/
 RUN mkdir var && chown bot:bot var
 
 USER bot
@@ -34,4 +36,4 @@ EXPOSE 5055
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5055/health', timeout=4)"]
 
-CMD ["python", "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"]
+CMD ["python", "-m", "bot.action_server", "--actions", "actions", "--port", "5055"]

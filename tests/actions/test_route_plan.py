@@ -87,3 +87,22 @@ def test_the_plan_for_a_scottish_graduate(say):
                                                    "qualification": "social-work-degree"})
     messages, _ = run(ActionPlanRoute(), tracker)
     assert "SSSC" in messages[0]["text"]
+
+
+def test_a_payload_naming_an_unknown_place_is_answered_as_unknown(say):
+    # Rasa fills the slot from the payload's entity before the action runs
+    tracker = say('/inform{"jurisdiction": "mars"}', "inform", {"jurisdiction": "mars"},
+                  entities=[{"entity": "jurisdiction", "value": "mars"}])
+    messages, slots = run(ActionPlanRoute(), tracker)
+    assert messages[0]["text"].startswith('I don\'t know about the place "mars". I cover England')
+    assert "Scotland" in messages[0]["text"]
+    assert '/inform{"jurisdiction": "scotland"}' in [b["payload"] for b in messages[0]["buttons"]]
+    assert slots["jurisdiction"] is None
+
+
+def test_a_payload_naming_a_place_by_its_name_plans_for_that_place(say):
+    tracker = say('/inform{"jurisdiction": "Scotland"}', "inform", {"jurisdiction": "Scotland"},
+                  entities=[{"entity": "jurisdiction", "value": "Scotland"}])
+    messages, slots = run(ActionPlanRoute(), tracker)
+    assert "social work" in messages[0]["text"].lower()
+    assert slots["topic"] == "plan"

@@ -154,3 +154,28 @@ def test_odd_values_read_back_exactly_and_rasas_store_reads_them_too(url):
         [read] = [e for e in asyncio.run(store.retrieve(sender)).events if isinstance(e, UserUttered)]
         assert read.text == odd.text and read.metadata == odd.metadata
         assert read.intent["confidence"] == 0.1 + 0.2
+
+
+def test_a_corrupted_database_file_is_a_lost_store_not_a_fresh_conversation(tmp_path):
+    from bot.store_health import StoreLost
+    path = tmp_path / "trackers.sqlite"
+    ours = ConversationStore(DOMAIN, host=f"sqlite:///{path}")
+    turn(ours, "store-test-7", session(9000.0, "hi"))
+    ours.engine.dispose()
+    with open(path, "r+b") as damaged:                 # the same file, its header overwritten
+        damaged.write(b"not a database, not any more" * 4)
+    with pytest.raises(StoreLost, match="the conversation database failed"):
+        asyncio.run(ours.retrieve("store-test-7"))
+    assert "failed" in ours.problem()
+    with pytest.raises(StoreLost):                     # and it stays lost
+        asyncio.run(ours.retrieve("store-test-8"))
+
+
+def test_the_latest_session_is_found_without_reading_the_whole_conversation(tmp_path):
+    from bot.stores import SESSION_STARTS_INDEX
+    ours = ConversationStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.sqlite'}")
+    with ours.engine.connect() as connection:
+        plan = connection.execute(sa.text(
+            "EXPLAIN QUERY PLAN SELECT max(timestamp) FROM events "
+            "WHERE sender_id = 'a' AND type_name = 'session_started'")).all()
+    assert any(SESSION_STARTS_INDEX in str(row) for row in plan), plan

@@ -170,3 +170,40 @@ def test_a_long_telegram_payload_is_found_by_another_worker(tmp_path, monkeypatc
     assert other.decode(key) == payload
     assert other.decode("/greet") == "/greet" and other.decode("#unknown") is None
     assert CallbackKeys(shared=False).decode(key) is None     # one process: its own memory only
+
+
+def _hold_until_killed(path, conversation, holding):
+    locks = ConversationLocks(str(path))
+    locks.issue_ticket(conversation, 60)          # served at once: nobody else is in line
+    holding.set()
+    time.sleep(600)                               # mid-turn, until killed
+
+
+def test_the_lock_of_a_process_killed_mid_turn_is_released_at_once(tmp_path):
+    """The next message waits for a process that is gone no longer than a check or two, not
+    until the dead ticket expires (60 s here)."""
+    import os
+    import signal
+    path, holding = tmp_path / "workers.sqlite", FORK.Event()
+    ConversationLocks(str(path))
+    holder = FORK.Process(target=_hold_until_killed, args=(path, "c4", holding))
+    holder.start()
+    assert holding.wait(30)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.join(timeout=10)
+
+    async def next_message() -> float:
+        started = time.monotonic()
+        async with ConversationLocks(str(path)).lock("c4", lock_lifetime=60):
+            return time.monotonic() - started
+
+    assert asyncio.run(asyncio.wait_for(next_message(), timeout=20)) < 2
+
+
+def test_a_live_holder_keeps_its_turn(tmp_path):
+    path = tmp_path / "workers.sqlite"
+    locks = ConversationLocks(str(path))
+    first = locks.issue_ticket("c5", 60)               # this process: alive
+    second = locks.issue_ticket("c5", 60)
+    locks.update_lock("c5")
+    assert locks.get_lock("c5").now_serving == first != second

@@ -126,7 +126,7 @@ def _module_problems(module: str, args: list[str]) -> list[str]:
         return [f"python -m {module}: a package without __main__"]
     try:
         importlib.import_module(module)
-        if module == "rasa_sdk" and "--actions" in args:
+        if module in ("rasa_sdk", "bot.action_server") and "--actions" in args:
             importlib.import_module(args[args.index("--actions") + 1])
     except Exception as error:          # any import failure is what this check is for
         return [f"python -m {module}: cannot be imported ({error!r})"]

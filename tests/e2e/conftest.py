@@ -11,6 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from bot import cli, settings
+from bot.channels.owned_ids import owned
 from tests.services import environment
 
 
@@ -26,7 +27,9 @@ def bot_processes(tmp_path_factory):
     directory = tmp_path_factory.mktemp("e2e")
     with environment({"DATABASE_URL": f"sqlite:///{directory / 'knowledge.sqlite'}",
                       "BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-                      "WORKER_STATE_PATH": str(directory / "workers.sqlite")}):
+                      "WORKER_STATE_PATH": str(directory / "workers.sqlite"),
+                      # every scripted conversation comes from this one address
+                      "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "1000000"}):
         cli.prepare()
         cfg = settings.load()
         processes = cli.start_servers(cfg)
@@ -53,14 +56,15 @@ class Conversation:
 
 
 def stored_events(sender: str) -> list[tuple[str, str | None, str]]:
-    """(type_name, action_name, data) of each event the server stored for `sender`, in order."""
+    """(type_name, action_name, data) of each event the server stored for the REST `sender`, in
+    order."""
     url = os.environ.get("TRACKER_STORE_URL") or settings.store_defaults()["TRACKER_STORE_URL"]
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
             return [tuple(row) for row in connection.execute(
                 sa.text("SELECT type_name, action_name, data FROM events WHERE sender_id = :s "
-                        "ORDER BY id"), {"s": sender})]
+                        "ORDER BY id"), {"s": owned("rest", sender)})]
     finally:
         engine.dispose()
 

@@ -38,7 +38,8 @@ class HardenedBot(Servers):
 def hardened_bot(tmp_path_factory) -> Iterator[HardenedBot]:
     slack, telegram = SlackApi().start(), TelegramApi().start()
     env = {**CHANNEL_ENV, "SLACK_API_URL": slack.api_url, "TELEGRAM_API_URL": telegram.url,
-           "RASA_TOKEN": RASA_TOKEN, "RATE_LIMIT_PER_MINUTE": "1000000"}
+           "RASA_TOKEN": RASA_TOKEN, "RATE_LIMIT_PER_MINUTE": "1000000",
+           "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "1000000"}
     try:
         with running_bot(tmp_path_factory.mktemp("hardened"), env) as running:
             yield HardenedBot(running.url, running.action_url, running.processes, slack, telegram)

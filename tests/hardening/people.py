@@ -143,7 +143,7 @@ def wait_for_reply_containing(person, *words: str, timeout: float = 180) -> str 
 class SocketPerson:
     """The widget's side of socket.io: a socket, and a session it requested."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, headers: dict | None = None):
         self.client = socketio.Client(reconnection=False)
         self.replies: list[dict] = []
         self.confirmed: list = []
@@ -151,7 +151,8 @@ class SocketPerson:
         self.client.on("bot_uttered", self.replies.append)
         self.client.on("session_confirm", self.confirmed.append)
         self.client.on("disconnect", lambda *_: self.closed.set())
-        self.client.connect(base_url, transports=["websocket"], socketio_path="/socket.io", wait_timeout=30)
+        self.client.connect(base_url, headers=headers or {}, transports=["websocket"],
+                            socketio_path="/socket.io", wait_timeout=30)
         self.session = self.request_session({"session_id": f"hardening-{uuid.uuid4().hex[:12]}"})
 
     def request_session(self, data) -> object:

@@ -7,6 +7,7 @@ import uuid
 import pytest
 import requests
 
+from bot.channels.owned_ids import owned
 from tests.hardening.conftest import RASA_TOKEN
 
 ROUTES = [("GET", "/status"), ("GET", "/domain"), ("GET", "/conversations/{id}/tracker"),
@@ -28,7 +29,7 @@ def conversation(hardened_bot) -> str:
     reply = requests.post(f"{hardened_bot.url}/webhooks/rest/webhook",
                           json={"sender": sender, "message": "what band is a PSO?"}, timeout=30)
     assert "Band 3" in reply.json()[0]["text"]
-    return sender
+    return owned("rest", sender)         # the conversation's id, as Rasa's API knows it
 
 
 @pytest.mark.parametrize("method, route", ROUTES)

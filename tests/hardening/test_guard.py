@@ -32,6 +32,27 @@ def test_a_sender_gets_a_burst_of_a_third_of_the_minute_then_one_message_every_t
     assert limiter.take("b")[0], "another sender has a bucket of their own"
 
 
+def test_the_address_is_the_peer_unless_the_peer_is_a_trusted_proxy():
+    guard = MessageGuard(proxies="10.0.0.0/8, 127.0.0.1")
+    assert guard.address("203.0.113.7", "198.51.100.1") == "203.0.113.7"      # not a proxy
+    assert guard.address("127.0.0.1", None) == "127.0.0.1"
+    assert guard.address("127.0.0.1", "203.0.113.7") == "203.0.113.7"
+    # the right-most entry that is not a trusted proxy; what the client wrote further left is not
+    assert guard.address("127.0.0.1", "198.51.100.1, 203.0.113.7, 10.1.2.3") == "203.0.113.7"
+    assert MessageGuard().address("127.0.0.1", "203.0.113.7") == "127.0.0.1"   # none trusted
+    with pytest.raises(SystemExit, match="TRUSTED_PROXIES: 'nginx'"):
+        MessageGuard.from_env({"TRUSTED_PROXIES": "nginx"})
+
+
+def test_rotating_sender_ids_meet_the_limit_of_their_address():
+    guard = MessageGuard(per_minute=30, per_address_per_minute=6, clock=Clock())
+    verdicts = [guard.check("rest", f"sender-{n}", "hello", "203.0.113.7") for n in range(3)]
+    assert [v.reason for v in verdicts] == [None, None, RATE_LIMITED]
+    assert "from your network address" in verdicts[2].reply and "6 a minute" in verdicts[2].reply
+    assert guard.check("rest", "sender-9", "hello", "203.0.113.8").accepted
+    assert guard.check("slack", "U1", "hello").accepted, "Slack and Telegram pass no address"
+
+
 def test_a_flood_is_told_to_slow_down_once_until_it_is_let_through_again():
     clock = Clock()
     guard = MessageGuard(per_minute=6, clock=clock)

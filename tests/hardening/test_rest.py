@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from bot.channels.owned_ids import owned
 from tests.hardening.corpus import (FOLLOW_UP, LIMIT, PSO_BAND, as_json, follow_up_problem,
                                     for_sender, messages, problem, raw_bytes, requests_for,
                                     status_problem, tracker_problems, tried)
@@ -55,7 +56,7 @@ def test_every_bad_message_is_answered_clearly_and_the_conversation_keeps_its_co
     assert hardened_bot.alive(), "a server stopped"
 
     failures += filter(None, [follow_up_problem("\n".join(texts(person.say(FOLLOW_UP))))])
-    tracker = hardened_bot.tracker(person.sender)
+    tracker = hardened_bot.tracker(owned("rest", person.sender))
     failures += tracker_problems(tracker, expected_messages=accepted + 2)
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from bot.channels.owned_ids import owned
 from tests.hardening.corpus import (PSO_BAND, problem, raw_bytes, requests_for, status_problem,
                                     tried)
 from tests.hardening.people import (SlackPerson, as_bytes, sign, wait_for_replies,
@@ -33,7 +34,7 @@ def markup_problem(item, replies: list[str]) -> str | None:
 
 def test_a_slack_conversation_keeps_its_context_through_the_bad_input(hardened_bot):
     person = SlackPerson(hardened_bot)
-    failures = lost_context(hardened_bot, "slack", person, person.user)
+    failures = lost_context(hardened_bot, "slack", person, owned("slack", person.user))
     assert not failures, "\n".join(failures)
 
 

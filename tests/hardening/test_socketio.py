@@ -4,6 +4,7 @@ the socket without harming the server, and the session the bad input was mixed i
 context."""
 from __future__ import annotations
 
+from bot.channels.owned_ids import owned
 from tests.hardening.corpus import (FOLLOW_UP, PSO_BAND, follow_up_problem, for_sender,
                                     messages, problem, requests_for, tracker_problems, tried)
 from tests.hardening.people import SocketPerson
@@ -26,7 +27,7 @@ def test_every_bad_message_is_answered_on_the_socket_and_the_session_keeps_its_c
                 failures.append(f"{item!r}: {failure}")
         assert hardened_bot.alive(), "a server stopped"
         failures += filter(None, [follow_up_problem("\n".join(person.say(FOLLOW_UP)))])
-        failures += tracker_problems(hardened_bot.tracker(person.session), expected_messages=accepted + 2)
+        failures += tracker_problems(hardened_bot.tracker(owned("socketio", person.session)), expected_messages=accepted + 2)
     finally:
         person.close()
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)

@@ -4,6 +4,7 @@ and never answered, updates of shapes Telegram does not send get a 400, and a ch
 was mixed into keeps its context."""
 from __future__ import annotations
 
+from bot.channels.owned_ids import owned
 from tests.hardening.corpus import (PSO_BAND, problem, raw_bytes, requests_for, status_problem,
                                     tried)
 from tests.hardening.people import (TelegramChat, as_bytes, wait_for_replies,
@@ -28,7 +29,7 @@ def markup_problem(item, replies: list[str]) -> str | None:
 
 def test_a_telegram_chat_keeps_its_context_through_the_bad_input(hardened_bot):
     chat = TelegramChat(hardened_bot)
-    failures = lost_context(hardened_bot, "telegram", chat, str(chat.chat_id))
+    failures = lost_context(hardened_bot, "telegram", chat, owned("telegram", chat.chat_id))
     assert not failures, "\n".join(failures)
 
 

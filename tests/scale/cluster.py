@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot import cli
+from bot.channels.owned_ids import owned
 from bot.scale.nginx import Balancer, render
 from tests.services import ensure_postgres, ensure_redis, port_open, postgres_admin_url
 
@@ -113,7 +114,8 @@ class Cluster:
                     "REDIS_DB": "3", "TICKET_LOCK_LIFETIME": str(self.ticket_lock_lifetime),
                     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                     # The scripted visitors type far faster than people; the limit is not under test.
-                    "RATE_LIMIT_PER_MINUTE": "100000", **self.extra_env}
+                    "RATE_LIMIT_PER_MINUTE": "100000", "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000",
+                    **self.extra_env}
         self._clear_locks()
         self.members = [Replica(i, free_port(), free_port()) for i in range(self.replicas)]
         for member in self.members:
@@ -145,7 +147,7 @@ class Cluster:
     def start_actions(self, member: Replica, wait: bool = True) -> None:
         env = {**self.env, "ACTION_PORT": str(member.action_port)}
         member.actions = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(member.action_port)],
+            [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(member.action_port)],
             cwd=ROOT, env=env, stdout=self._log(f"actions-{member.index}"), stderr=subprocess.STDOUT)
         if wait:
             wait_until_answers(f"http://127.0.0.1:{member.action_port}/health", member.actions, 60)
@@ -183,10 +185,11 @@ class Cluster:
 
     # -- what the conversation store holds ------------------------------------------------------
     def events(self, sender: str) -> list[tuple[str, str | None]]:
+        """What the store holds for the REST `sender`'s conversation."""
         engine = sa.create_engine(self.env["TRACKER_STORE_URL"])
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s "
-                                        "ORDER BY id"), {"s": sender}).all()
+                                        "ORDER BY id"), {"s": owned("rest", sender)}).all()
         engine.dispose()
         return [(kind, data) for kind, data in rows]
 

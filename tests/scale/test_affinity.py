@@ -46,7 +46,8 @@ def test_each_channels_conversation_key_keeps_it_on_one_server(cluster):
 
 def test_the_widgets_socketio_session_works_through_the_balancer(cluster):
     replies: list[dict] = []
-    answered = threading.Event()
+    confirmed: list[str] = []
+    answered, issued = threading.Event(), threading.Event()
     client = socketio.Client(reconnection=False)
 
     @client.on("bot_uttered")
@@ -54,13 +55,18 @@ def test_the_widgets_socketio_session_works_through_the_balancer(cluster):
         replies.append(data)
         answered.set()
 
+    @client.on("session_confirm")
+    def on_session_confirm(session_id):
+        confirmed.append(session_id)
+        issued.set()
+
     # Long-polling first, as browsers do: its handshake and polls must reach one server.
     client.connect(cluster.url, transports=["polling"], socketio_path="socket.io", wait_timeout=10)
     try:
-        session = f"widget-{uuid.uuid4().hex[:8]}"
-        client.emit("session_request", {"session_id": session})
-        client.sleep(0.5)
-        client.emit("user_uttered", {"message": "what band is a PSO?", "session_id": session})
+        # the server issues the session (bot/channels/widget_sessions.py); the widget keeps it
+        client.emit("session_request", {"session_id": None})
+        assert issued.wait(20), "no session confirmed through the balancer"
+        client.emit("user_uttered", {"message": "what band is a PSO?", "session_id": confirmed[0]})
         assert answered.wait(20), "no answer over socket.io through the balancer"
         assert "Band 3" in replies[0]["text"]
     finally:
