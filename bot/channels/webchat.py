@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import uuid
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage

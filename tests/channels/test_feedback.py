@@ -16,6 +16,7 @@ import socketio
 import sqlalchemy as sa
 
 from bot import feedback
+from bot.channels.owned_ids import owned
 from bot.review import command
 from tests.channels.test_slack import SlackUser, blocks_of, sign
 from tests.channels.test_telegram import TelegramChat
@@ -23,8 +24,10 @@ from tests.channels.test_telegram import TelegramChat
 UNANSWERABLE = "what band is a justice social worker?"
 
 
-def ratings_of(sender: str, count: int = 1, timeout: float = 20) -> list[dict]:
-    """The stored ratings of one conversation, once there are `count` of them."""
+def ratings_of(channel: str, given: str, count: int = 1, timeout: float = 20) -> list[dict]:
+    """The stored ratings of one conversation (the channel's `given` id, which the server owns
+    as `channel:given`), once there are `count` of them."""
+    sender = owned(channel, given)
     deadline = time.monotonic() + timeout
     while True:
         with feedback.engine_for(feedback.store_url()).connect() as connection:
@@ -59,7 +62,7 @@ def test_a_rest_rating_is_stored_with_the_question_and_the_answer_it_rates(chann
     reply = person.rate({"rating": "not_helpful", "comment": "I wanted the actual number"})
     assert reply.status_code == 200, reply.text
     assert "will see it" in reply.json()["message"]
-    [row] = ratings_of(person.sender)
+    [row] = ratings_of("rest", person.sender)
     assert row["rating"] == "not_helpful" and row["comment"] == "I wanted the actual number"
     assert row["question"] == UNANSWERABLE          # the latest answered turn
     assert "don't have" in row["answer"], row
@@ -78,10 +81,10 @@ def test_a_rating_that_cannot_be_kept_is_refused_saying_why_and_stores_nothing(c
     person.say("what band is a PSO?")
     reply = person.rate(body)
     assert reply.status_code == status and says in reply.json()["error"], reply.text
-    assert ratings_of(person.sender, timeout=0) == []
+    assert ratings_of("rest", person.sender, timeout=0) == []
     # and the conversation goes on, its good rating kept
     assert person.rate({"rating": "helpful"}).status_code == 200
-    assert [r["rating"] for r in ratings_of(person.sender)] == ["helpful"]
+    assert [r["rating"] for r in ratings_of("rest", person.sender)] == ["helpful"]
 
 
 def test_a_rating_for_a_conversation_that_does_not_exist_is_refused(channel_bot):
@@ -114,8 +117,9 @@ class WidgetClient:
                 return data
 
     def join(self) -> None:
+        # the server issues the session id (bot/channels/widget_sessions.py); the widget keeps it
         self.client.emit("session_request", {"session_id": self.session})
-        self.next_event("session_confirm")
+        self.session = self.next_event("session_confirm")
 
     def ask(self, question: str) -> dict:
         self.client.emit("user_uttered", {"message": question, "session_id": self.session})
@@ -141,7 +145,7 @@ def test_a_widget_rating_over_socketio_rates_the_turn_the_answer_came_with(chann
         assert '"rating" must be' in widget.rate(rating="sideways")["error"]
     finally:
         widget.client.disconnect()
-    [row] = ratings_of(widget.session)
+    [row] = ratings_of("socketio", widget.session)
     assert (row["question"], row["unit"], row["rating"], row["comment"], row["channel"]) == (
         "what band is a PSO?", "role-band", "not_helpful", "too short", "socketio")
 
@@ -179,7 +183,7 @@ def rated_in_telegram(bot, question: str) -> TelegramChat:
 def test_a_slack_rating_button_stores_the_rating_and_thanks_the_person(channel_bot):
     person = rated_in_slack(channel_bot, "what band is a PSO?")
     person.wait_for_reply("will see it")
-    [row] = ratings_of(person.user)
+    [row] = ratings_of("slack", person.user)
     assert (row["question"], row["unit"], row["rating"], row["channel"]) == (
         "what band is a PSO?", "role-band", "not_helpful", "slack")
 
@@ -189,7 +193,7 @@ def test_a_telegram_rating_button_stores_the_rating_and_says_so_on_the_button(ch
     [ack] = channel_bot.telegram.wait_for(
         "answerCallbackQuery", lambda c: c.params["callback_query_id"] == f"cq-rate-{chat.chat_id}")
     assert "will see it" in ack.params["text"]
-    [row] = ratings_of(str(chat.chat_id))
+    [row] = ratings_of("telegram", str(chat.chat_id))
     assert (row["question"], row["unit"], row["rating"], row["channel"]) == (
         "what band is a PSO?", "role-band", "not_helpful", "telegram")
     # a forged rating for a turn this chat never had is refused on the button, and not stored
@@ -197,7 +201,7 @@ def test_a_telegram_rating_button_stores_the_rating_and_says_so_on_the_button(ch
     [ack] = channel_bot.telegram.wait_for(
         "answerCallbackQuery", lambda c: c.params["callback_query_id"] == f"cq-forged-{chat.chat_id}")
     assert "couldn't keep that rating" in ack.params["text"]
-    assert len(ratings_of(str(chat.chat_id), timeout=0)) == 1
+    assert len(ratings_of("telegram", str(chat.chat_id), timeout=0)) == 1
 
 
 def test_not_helpful_from_the_widget_slack_telegram_and_rest_each_appear_in_the_review(channel_bot, tmp_path, capsys):
@@ -216,8 +220,8 @@ def test_not_helpful_from_the_widget_slack_telegram_and_rest_each_appear_in_the_
     person = RestPerson(channel_bot.url)
     person.say(asked["rest"])
     assert person.rate({"rating": "not_helpful"}).status_code == 200
-    for sender in (slack.user, str(telegram.chat_id)):
-        assert ratings_of(sender)
+    for channel, sender in (("slack", slack.user), ("telegram", str(telegram.chat_id))):
+        assert ratings_of(channel, sender)
     assert command.main(["--since", "1d", "--out", str(tmp_path / "review.html")]) == 0
     page = (tmp_path / "review.html").read_text()
     not_helpful = page.split('id="not-helpful"', 1)[1].split("<h2", 1)[0]

@@ -72,7 +72,7 @@ def test_not_helpful_with_a_comment_by_keyboard_is_stored_with_the_answer_it_rat
     assert down.get_attribute("aria-pressed") == "true"
     assert control.find_element(By.CSS_SELECTOR, ".pca-rate-up").get_attribute("aria-pressed") == "false"
     screenshot(browser, "widget-feedback")
-    [row] = ratings_of(stored(browser)["sessionId"])
+    [row] = ratings_of("socketio", stored(browser)["sessionId"])
     assert (row["question"], row["unit"], row["rating"], row["comment"]) == (
         "what band is a PSO?", "role-band", "not_helpful", "I wanted the salary too")
 
