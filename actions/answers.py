@@ -82,10 +82,10 @@ class ActionAnswer(Action):
         events = [SlotSet(slot, value) for slot, value in details.items()]
         units = bank.units()
 
-        if about.unknown_place and not context.entity_values(tracker, "unit"):
+        if about.unknown_place:
             # "what does a PO earn in Ontario?": England's figure would be a confident wrong answer
-            place_name = context.entities(tracker, context.UNKNOWN_PLACE)[0].get("text")
-            answer = adv.unknown_place(place_name or about.unknown_place.title())
+            typed = context.entities(tracker, context.UNKNOWN_PLACE)
+            answer = adv.unknown_place(typed[0].get("text") if typed else about.unknown_place)
             return self._send(dispatcher, tracker, answer, None, about, events)
         named = context.entity_values(tracker, "unit")
         if named:                                    # a suggestion's button
@@ -158,6 +158,9 @@ class ActionAnswer(Action):
                 # a button payload can carry any role id (a stale or hand-made one): say we don't
                 # know it rather than answer for the topic's default role
                 return dataclasses.replace(about, role=None, other_role=None, unknown_role=named)
+        if about.jurisdiction and adv.kb.find_jurisdiction(about.jurisdiction) is None:
+            # the same for a place: `/ask_question{"jurisdiction": "mars"}`
+            return dataclasses.replace(about, jurisdiction=None, unknown_place=about.jurisdiction)
         return about
 
     @staticmethod

@@ -230,3 +230,13 @@ def test_training_questions_after_talk_of_probation_officers_are_about_the_train
     messages, _ = run(ActionAnswer(), say("would I get paid while I train?", "ask_question",
                                           {"role": "po", "topic": "entry"}))
     assert "paid" in messages[0]["text"] and "trainee" in messages[0]["text"].lower()
+
+
+def test_a_button_payload_naming_an_unknown_place_is_answered_as_unknown(say):
+    for unit in ("role-entry", "plan-my-route"):
+        tracker = say(f'/ask_question{{"unit": "{unit}", "jurisdiction": "mars"}}', "ask_question",
+                      {"jurisdiction": "mars"},
+                      entities=[{"entity": "unit", "value": unit}, {"entity": "jurisdiction", "value": "mars"}])
+        messages, slots = run(ActionAnswer(), tracker)
+        assert messages[0]["text"].startswith("I don't have probation careers information for mars"), unit
+        assert slots["jurisdiction"] is None        # not carried into later answers and plans
