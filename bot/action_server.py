@@ -29,7 +29,7 @@ from bot import settings
 logger = logging.getLogger(__name__)
 
 # Rasa sends the conversation's current session with every action call, and a session holds at
-# most 20 messages (bot/bounded_sessions.py): far below this.
+# most 20 messages (bot/rasa_patches/bounded_sessions.py): far below this.
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = ("/health",)
 

@@ -4,7 +4,7 @@ ready, 503 with the parts that are not, each with what is wrong:
 - model: loaded and ready;
 - knowledge_base: the database the actions read holds a built knowledge base;
 - action_server: answers its own /health;
-- conversation_store: conversations can be read and kept (bot/store_health.py).
+- conversation_store: conversations can be read and kept (bot/rasa_patches/store_health.py).
 
 Open to anyone, like `/`: it says nothing about any conversation."""
 from __future__ import annotations

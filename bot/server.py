@@ -1,26 +1,29 @@
-"""`python -m bot.server run ...`: Rasa's own command line, with a measured fix applied first
-(and two for resilience: a polite reply when a custom action fails, bot/action_failures.py;
-a conversation lock that never strands a waiting message, bot/conversation_lock.py).
+"""`python -m bot.server run ...`: Rasa's own command line, with the changes to Rasa's behaviour
+in bot/rasa_patches/ applied first (each module says why, with its equivalence tests) and a
+measured fix of its own:
 
 1. Rasa validates every action-server response with `jsonschema.validate`, which re-checks the
    response schema itself against the JSON Schema metaschema on every call (RasaHQ/rasa#11717).
    Profiling a conversation here put that at ~97 ms of a ~147 ms turn. Building the validator
    once gives the same verdict (the same best-matching error is raised) without the repeated work.
 
-Before any of it, bot/lean_imports.py keeps TensorFlow and matplotlib out of the process when
-the model being served uses neither (Rasa imports both regardless: ~350 MB resident).
+Before any of it, bot/rasa_patches/lean_imports.py keeps TensorFlow and matplotlib out of the
+process when the model being served uses neither (Rasa imports both regardless).
 
 The fixes found by profiling the 20-conversation load (graph runner, rule matching, history
 replay, debug-log copies, action-server connections, response validation, event classes,
-count-vector features) are in bot/speedups.py, applied last.
+count-vector features) are in bot/rasa_patches/speedups.py, applied last.
 
 Once the model is loaded, its objects are frozen out of Python's garbage collector
 (`_freeze_the_loaded_model`): a full collection had walked them for 150-180 ms at a time.
 
-A long conversation starts a new session, slots carried over, every TURNS_PER_SESSION messages
-so that a turn's cost stays flat (bot/bounded_sessions.py). A lost conversation store is said,
-not hidden (bot/store_health.py), and `GET /health` reports whether the model, the knowledge
-base, the action server and the conversation store are ready (bot/health.py).
+Also there: a polite reply when a custom action fails (action_failures.py); a conversation lock
+that never strands a waiting message (conversation_lock.py); a resent request answered from the
+store (retried_turns.py); a new session, slots carried over, every TURNS_PER_SESSION messages so
+that a turn's cost stays flat (bounded_sessions.py); a lost conversation store said, not hidden
+(store_health.py), with `GET /health` reporting whether the model, the knowledge base, the action
+server and the conversation store are ready (bot/health.py); and the previous question handed to
+the NLU for follow-ups (parse_context.py).
 
 And three edges closed: request bodies and socket.io frames are capped (`_limit_requests`),
 Rasa's HTTP API gets its token from RASA_TOKEN rather than the command line (`_api_token`), and
@@ -205,13 +208,13 @@ def _api_token(argv: list[str], env=os.environ) -> None:
 
 
 def main() -> None:
-    from bot import lean_imports
+    from bot.rasa_patches import lean_imports
     lean_imports.keep_out_if_unused(sys.argv[1:])   # first: before anything imports Rasa's core
-    from bot.action_failures import reply_when_actions_fail
-    from bot.conversation_lock import never_lose_a_waiting_ticket
-    from bot.retried_turns import answer_repeats_from_the_store
-    from bot.bounded_sessions import end_long_sessions
-    from bot.store_health import apologise_when_the_store_is_lost
+    from bot.rasa_patches.action_failures import reply_when_actions_fail
+    from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
+    from bot.rasa_patches.retried_turns import answer_repeats_from_the_store
+    from bot.rasa_patches.bounded_sessions import end_long_sessions
+    from bot.rasa_patches.store_health import apologise_when_the_store_is_lost
 
     _patch_action_response_validation()
     reply_when_actions_fail()
@@ -223,7 +226,7 @@ def main() -> None:
     _cors_credentials_only_for_listed_origins()
     _freeze_the_loaded_model()
     _api_token(sys.argv)
-    from bot import speedups
+    from bot.rasa_patches import speedups
     speedups.apply()                       # after the validator above: it wraps that one
     from bot.rasa_patches import parse_context
     parse_context.apply()

@@ -32,7 +32,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.store_health import StoreLost
+from bot.rasa_patches.store_health import StoreLost
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class ConversationStore(SQLTrackerStore):
     def _index_session_starts(self) -> None:
         """Every turn looks up when the conversation's latest session started; with only Rasa's
         index on sender_id that reads every event the conversation ever had, so a turn cost more
-        the longer the conversation, however short its session (bot/bounded_sessions.py)."""
+        the longer the conversation, however short its session (bot/rasa_patches/bounded_sessions.py)."""
         try:
             with self.engine.begin() as connection:
                 connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {SESSION_STARTS_INDEX} "
@@ -140,7 +140,7 @@ class ConversationStore(SQLTrackerStore):
         except DBAPIError as error:       # another process creating it at this moment
             logger.info("the session-start index was not created here: %s", error.orig)
 
-    # -- a lost store (bot/store_health.py) ----------------------------------------------------
+    # -- a lost store (bot/rasa_patches/store_health.py) ----------------------------------------------------
     def _file_identity(self) -> Optional[tuple[int, int]]:
         try:
             found = self._file.stat() if self._file is not None else None

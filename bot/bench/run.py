@@ -19,7 +19,7 @@ import requests
 
 from bot import cli, worker_state
 from bot.bench import load
-from bot.bounded_sessions import TURNS_PER_SESSION
+from bot.rasa_patches.bounded_sessions import TURNS_PER_SESSION
 from bot.processes import process_tree, terminated_with_parent
 
 ROOT = cli.ROOT
@@ -231,7 +231,7 @@ def write_reports(results: dict) -> None:
                   f"turn 1,000 {shipped['turn_1000_ms']} ms "
                   f"({shipped['long_failures']} of {shipped['long_turns']} turns failed). "
                   f"A session ends every {TURNS_PER_SESSION} messages with the slots carried over "
-                  "(bot/bounded_sessions.py), so a turn reads and replays a bounded history."]
+                  "(bot/rasa_patches/bounded_sessions.py), so a turn reads and replays a bounded history."]
     encoders = results.get("encoders")
     if encoders:
         per_turn = sum(e["encode_ms"] for e in encoders.values())

@@ -4,7 +4,7 @@ A request it cannot read gets a 4xx with a JSON {"error": ...} saying what to se
 own channel answers a JSON list or null with a 500, a non-string message or metadata with an
 empty 200, and files a request without a sender under one conversation, "default", that every
 such caller then shares. A request resent with the same X-Request-Id is answered once
-(bot/retried_turns.py). credentials.yml names this class instead of `rest:`.
+(bot/rasa_patches/retried_turns.py). credentials.yml names this class instead of `rest:`.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 from bot.channels.guard import RATE_LIMITED, MessageGuard, default_guard, printable_id, read_json
 from bot.channels.owned_ids import owned
 from bot.channels.rated_output import AnswerCollectingOutputChannel
-from bot.retried_turns import METADATA_KEY, REQUEST_ID_HEADER, request_id
+from bot.rasa_patches.retried_turns import METADATA_KEY, REQUEST_ID_HEADER, request_id
 
 structlogger = structlog.get_logger()
 

@@ -1,3 +1,4 @@
-"""Changes to Rasa Open Source 3.6's own behaviour, each in its own module with the reason, the
-upstream issue where there is one, and an equivalence test in tests/bot/test_rasa_patches.py.
-`bot.server` applies them before Rasa starts; each `apply()` is idempotent."""
+"""Changes to Rasa Open Source 3.6's own behaviour, in one place: each module says what it
+changes and why (with the upstream issue where there is one), and has an equivalence or
+behaviour test under tests/bot/. `bot.server` applies them before Rasa starts; each is
+idempotent. `lean_imports` runs first, before anything imports Rasa's core."""

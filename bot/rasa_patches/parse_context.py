@@ -26,7 +26,7 @@ _applied = False
 def previous_question(tracker: Any, expiry_seconds: float = 3600) -> Optional[Dict[str, Any]]:
     """The person's latest message, when it was looked up in the question bank. Across the
     start of a new session only if the message is more recent than a session's expiry: a long
-    conversation also starts new sessions (bot/bounded_sessions.py), and its follow-ups go on."""
+    conversation also starts new sessions (bot/rasa_patches/bounded_sessions.py), and its follow-ups go on."""
     if tracker is None:
         return None
     from rasa.shared.core.events import Restarted, SessionStarted, UserUttered

@@ -68,7 +68,7 @@ http {{
     }}
 
     # Each request's id goes to the Rasa server, the same on a retry to another server, so a turn
-    # is answered once however often it is sent (bot/retried_turns.py): the client's own
+    # is answered once however often it is sent (bot/rasa_patches/retried_turns.py): the client's own
     # X-Request-Id when it sent one, otherwise nginx's.
     map $http_x_request_id $turn_request_id {{
         default $http_x_request_id;

@@ -1,4 +1,4 @@
-"""The two changes to Rasa's sessions (bot/bounded_sessions.py), each against Rasa's own: a new
+"""The two changes to Rasa's sessions (bot/rasa_patches/bounded_sessions.py), each against Rasa's own: a new
 session carries over the same slot values in one event per slot, and a session ends for every
 reason Rasa's does, and also after TURNS_PER_SESSION messages when no form is running."""
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rasa.shared.core.events import (ActionExecuted, ActiveLoop, SessionStarted,
                                      UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import bounded_sessions
-from bot.bounded_sessions import TURNS_PER_SESSION, current_slots
+from bot.rasa_patches import bounded_sessions
+from bot.rasa_patches.bounded_sessions import TURNS_PER_SESSION, current_slots
 from bot.settings import ROOT
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))

@@ -8,7 +8,7 @@ import time
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, LockStore
 
-from bot.conversation_lock import never_lose_a_waiting_ticket
+from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""bot/lean_imports.py: which modules it keeps out, what their stand-ins do, and when it
+"""bot/rasa_patches/lean_imports.py: which modules it keeps out, what their stand-ins do, and when it
 declines to act. The hook changes how a process imports, so each case runs in a fresh one."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.lean_imports import classes_needing_heavy, heavy_definitions, model_to_serve, served_classes
+from bot.rasa_patches.lean_imports import classes_needing_heavy, heavy_definitions, model_to_serve, served_classes
 
 SHIPPED = ["bot.components.intent_classifier.ArrayLogisticRegressionClassifier",
            "bot.components.knowledge_entities.KnowledgeEntityExtractor",
@@ -73,7 +73,7 @@ def test_only_rasa_run_of_a_local_model_is_considered(tmp_path):
 def test_a_tf_free_model_is_served_without_tensorflow_and_tf_code_fails_loudly(tmp_path):
     result = run(f"""
         import sys
-        from bot import lean_imports
+        from bot.rasa_patches import lean_imports
         assert lean_imports.keep_out_if_unused(["run", "--model", {str(model(tmp_path, SHIPPED))!r}])
         import rasa.core.agent, rasa.engine.recipes.default_components, rasa.core.test
         from rasa.nlu.classifiers.diet_classifier import DIETClassifier
@@ -88,13 +88,13 @@ def test_a_tf_free_model_is_served_without_tensorflow_and_tf_code_fails_loudly(t
             try:
                 use()
             except lean_imports.NeedsTensorFlow as e:
-                assert "bot/lean_imports.py" in str(e)
+                assert "bot/rasa_patches/lean_imports.py" in str(e)
             else:
                 raise AssertionError("a TensorFlow stand-in was usable")
         try:
             import tensorflow
         except ModuleNotFoundError as e:
-            assert "bot/lean_imports.py" in str(e)
+            assert "bot/rasa_patches/lean_imports.py" in str(e)
         else:
             raise AssertionError("tensorflow imported")
         try:
@@ -115,7 +115,7 @@ def test_otherwise_rasa_imports_tensorflow_as_usual(tmp_path, argv):
     argv = [a.format(tf_model=tf_model) for a in argv]
     result = run(f"""
         import sys
-        from bot import lean_imports
+        from bot.rasa_patches import lean_imports
         assert not lean_imports.keep_out_if_unused({argv!r})
         assert not lean_imports.installed()
         from rasa.core.policies.ted_policy import TEDPolicy
@@ -129,7 +129,7 @@ def test_otherwise_rasa_imports_tensorflow_as_usual(tmp_path, argv):
 def test_installing_after_tensorflow_was_imported_is_refused():
     result = run("""
         import tensorflow
-        from bot import lean_imports
+        from bot.rasa_patches import lean_imports
         try:
             lean_imports.install()
         except RuntimeError as e:

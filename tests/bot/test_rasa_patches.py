@@ -73,7 +73,7 @@ def test_without_a_previous_question_rasa_parses_exactly_as_before():
 
 
 def test_a_session_started_by_length_keeps_the_follow_up_going():
-    # a long conversation starts new sessions without a silence (bot/bounded_sessions.py)
+    # a long conversation starts new sessions without a silence (bot/rasa_patches/bounded_sessions.py)
     tracker = tracker_with(UserUttered("what is MAPPA?", parse_data=RETRIEVED),
                            ActionExecuted("action_session_start"), SessionStarted())
     previous = parse_context.previous_question(tracker, expiry_seconds=3600)

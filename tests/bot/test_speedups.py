@@ -1,4 +1,4 @@
-"""bot.speedups gives Rasa's answers: the same states, the same matching rules, the same verdicts
+"""bot.rasa_patches.speedups gives Rasa's answers: the same states, the same matching rules, the same verdicts
 on action responses, on every tracker (and every prefix of it) the stories and rules make."""
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.constants import RULE_ONLY_LOOPS, RULE_ONLY_SLOTS
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import cli, speedups
+from bot import cli
+from bot.rasa_patches import speedups
 
 speedups.apply()
 

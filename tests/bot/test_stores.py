@@ -157,7 +157,7 @@ def test_odd_values_read_back_exactly_and_rasas_store_reads_them_too(url):
 
 
 def test_a_corrupted_database_file_is_a_lost_store_not_a_fresh_conversation(tmp_path):
-    from bot.store_health import StoreLost
+    from bot.rasa_patches.store_health import StoreLost
     path = tmp_path / "trackers.sqlite"
     ours = ConversationStore(DOMAIN, host=f"sqlite:///{path}")
     turn(ours, "store-test-7", session(9000.0, "hi"))

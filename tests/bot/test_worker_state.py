@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.conversation_lock import never_lose_a_waiting_ticket
+from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
 from bot.worker_state import ConversationLocks, SharedAllowances, clear
 
 never_lose_a_waiting_ticket()                   # the waiting the server uses (bot.server)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from bot.store_health import APOLOGY
+from bot.rasa_patches.store_health import APOLOGY
 from tests.channels.conftest import running_bot
 
 ASK = "what band is a PSO?"

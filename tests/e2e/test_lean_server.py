@@ -1,5 +1,5 @@
 """The Rasa server started by the launcher serves the shipped model without TensorFlow or
-matplotlib in the address space of any of its processes (bot/lean_imports.py), and still
+matplotlib in the address space of any of its processes (bot/rasa_patches/lean_imports.py), and still
 answers correctly."""
 from __future__ import annotations
 

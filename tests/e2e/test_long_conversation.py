@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from bot.bounded_sessions import TURNS_PER_SESSION
+from bot.rasa_patches.bounded_sessions import TURNS_PER_SESSION
 from tests.channels.conftest import running_bot
 from tests.e2e.conftest import stored_events
 

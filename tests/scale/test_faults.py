@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import aiohttp
-from bot.action_failures import TRY_AGAIN
+from bot.rasa_patches.action_failures import TRY_AGAIN
 from bot.bench.load import SCRIPT
 from tests.scale.cluster import Cluster
 from tests.scale.conftest import TALLY
@@ -86,7 +86,7 @@ def talk_during(cluster: Cluster, fault, after: float, rounds: int = 2,
 
 def _stored_twice(said: list[str], sent: list[str]) -> int:
     """Turns stored again right after themselves though the person said them once: what a
-    retried request would leave if the retry were taken as a new turn (bot/retried_turns.py)."""
+    retried request would leave if the retry were taken as a new turn (bot/rasa_patches/retried_turns.py)."""
     repeats, kept = 0, []
     for text in said:
         position = len(kept)

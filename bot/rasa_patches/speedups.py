@@ -349,7 +349,7 @@ def _no_deepcopy_for_disabled_debug_logs() -> None:
                    rasa.core.policies.memoization):
         if getattr(module, "copy", None) is _copy:
             module.copy = shim
-    sys.modules.setdefault("bot.speedups._copy_for_logs", shim)
+    sys.modules.setdefault("bot.rasa_patches.speedups._copy_for_logs", shim)
 
 
 # --- action server connections ------------------------------------------------------------------

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 HEAVY = frozenset({"tensorflow", "tensorflow_addons", "tensorflow_hub", "tensorflow_text",
                    "tensorflow_probability", "tensorboard", "keras", "matplotlib"})
-WHY = ("kept out of this Rasa server by bot/lean_imports.py because the model it serves uses "
+WHY = ("kept out of this Rasa server by bot/rasa_patches/lean_imports.py because the model it serves uses "
        "no TensorFlow component; serve a model that needs it with plain `python -m rasa run`")
 
 
@@ -142,7 +142,7 @@ def installed() -> bool:
 def install() -> None:
     loaded = sorted(m for m in sys.modules if m.partition(".")[0] in HEAVY)
     if loaded:                                  # too late to keep them out: say so, not pretend
-        raise RuntimeError(f"already imported before bot.lean_imports: {', '.join(loaded[:5])}")
+        raise RuntimeError(f"already imported before bot.rasa_patches.lean_imports: {', '.join(loaded[:5])}")
     if not installed():
         sys.meta_path.insert(0, _KeepOut())
 
