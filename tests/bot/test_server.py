@@ -5,7 +5,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot.server import _patch_action_response_validation
+from bot.rasa_patches.action_validation import validate_action_results_once
 
 ACTION = RemoteAction("action_answer", None)
 GOOD = {"events": [{"event": "slot", "name": "role", "value": "pso"}],
@@ -18,7 +18,7 @@ BAD = [{"events": "not a list"}, {"responses": [{"text": 3}], "events": [{"no-ev
 def patched(monkeypatch):
     original = RemoteAction._validate_action_result
     monkeypatch.setattr(RemoteAction, "_validate_action_result", original)
-    _patch_action_response_validation()
+    validate_action_results_once()
     return original
 
 
@@ -42,13 +42,13 @@ def test_once_the_model_is_loaded_its_objects_are_kept_out_of_full_collections(m
     import gc
 
     import rasa.core.run
-    from bot import server
+    from bot.rasa_patches import frozen_model
 
     async def load_agent_on_start(model_path, endpoints, remote_storage, app, loop):
         return [{"weights": [float(i)], "name": f"feature-{i}"} for i in range(100_000)]
 
     monkeypatch.setattr(rasa.core.run, "load_agent_on_start", load_agent_on_start)
-    server._freeze_the_loaded_model()
+    frozen_model.freeze_the_loaded_model()
     try:
         model = asyncio.run(rasa.core.run.load_agent_on_start("models", None, None, None, None))
         assert len(model) == 100_000 and gc.get_freeze_count() >= 3 * len(model)
