@@ -8,7 +8,7 @@ import os
 import socket
 import subprocess
 import time
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -19,13 +19,19 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-def _wait(host: str, port: int, seconds: float) -> bool:
+def eventually(condition: Callable[[], object], seconds: float, every: float = 0.2) -> bool:
+    """Whether `condition()` holds within `seconds`, asked every `every` seconds and once more at
+    the end: for what a process does in its own time (a port freed, a reload logged)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if port_open(host, port):
+        if condition():
             return True
-        time.sleep(0.2)
-    return False
+        time.sleep(every)
+    return bool(condition())
+
+
+def _wait(host: str, port: int, seconds: float) -> bool:
+    return eventually(lambda: port_open(host, port), seconds)
 
 
 def ensure_postgres(host: str = "127.0.0.1", port: int = 5432) -> None:

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from tests.deploy.manifests import DEPLOY
+from tests.services import eventually
 
 SCRIPT = DEPLOY / "nginx" / "reload-on-dns-change.sh"
 
@@ -52,15 +53,6 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=5)
 
 
-def wait_for(predicate, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def test_nginx_is_reloaded_when_a_rasa_server_moves_and_not_otherwise(stand_ins):
     env, hosts, log = stand_ins
     hosts.write_text("rasa-0.rasa 10.0.0.10\nrasa-1.rasa 10.0.0.11\n")
@@ -70,7 +62,7 @@ def test_nginx_is_reloaded_when_a_rasa_server_moves_and_not_otherwise(stand_ins)
         time.sleep(1.0)                   # several checks with nothing changed
         assert log.read_text() == ""
         hosts.write_text("rasa-0.rasa 10.0.0.10\nrasa-1.rasa 10.0.0.99\n")
-        assert wait_for(lambda: log.read_text() == "-s reload\n")
+        assert eventually(lambda: log.read_text() == "-s reload\n", 5, every=0.05)
         time.sleep(1.0)
         assert log.read_text() == "-s reload\n"
     finally:
@@ -90,6 +82,6 @@ def test_it_waits_for_the_names_before_nginx_starts_and_never_reloads_onto_a_mis
         time.sleep(1.0)
         assert log.read_text() == ""      # rasa-1.rasa is gone: a reload would fail
         hosts.write_text("rasa-0.rasa 10.0.0.12\nrasa-1.rasa 10.0.0.11\n")
-        assert wait_for(lambda: log.read_text() == "-s reload\n")
+        assert eventually(lambda: log.read_text() == "-s reload\n", 5, every=0.05)
     finally:
         stop(process)

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import requests
 
@@ -15,18 +14,9 @@ from bot import cli, settings
 from bot.processes import process_tree
 from tests.bot.test_stopping import alive
 from tests.e2e.conftest import free_port
-from tests.services import environment, port_open
+from tests.services import environment, eventually, port_open
 
 ASK = {"sender": "crash-test", "message": "what band is a PSO?"}
-
-
-def within(seconds: float, condition) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 def answers(bot_port: int) -> bool:
@@ -55,8 +45,8 @@ def test_the_workers_die_with_a_killed_server_and_it_starts_again(tmp_path):
             assert answers(cfg.bot_port)
             os.kill(rasa.pid, signal.SIGKILL)
             rasa.wait()
-            assert within(10, lambda: not port_open("127.0.0.1", cfg.bot_port)), "the port is held"
-            assert within(30, lambda: not any(alive(pid) for pid in workers)), \
+            assert eventually(lambda: not port_open("127.0.0.1", cfg.bot_port), 10), "the port is held"
+            assert eventually(lambda: not any(alive(pid) for pid in workers), 30), \
                 [pid for pid in workers if alive(pid)]
             actions_again, rasa_again = cli.start_servers(cfg)   # the same ports
             try:
@@ -75,7 +65,7 @@ def test_make_run_starts_again_after_it_was_killed(tmp_path):
         launcher = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=cli.ROOT, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
-        assert within(240, lambda: answers(bot_port) or launcher.poll() is not None)
+        assert eventually(lambda: answers(bot_port) or launcher.poll() is not None, 240)
         assert launcher.poll() is None, "make run exited"
         return launcher
 
@@ -85,12 +75,12 @@ def test_make_run_starts_again_after_it_was_killed(tmp_path):
             return [pid for pid in process_tree(launcher.pid) if pid != launcher.pid]
 
         # the action server, the Rasa server and its two workers (one may still be starting)
-        assert within(30, lambda: len(servers()) >= 4), \
+        assert eventually(lambda: len(servers()) >= 4, 30), \
             [open(f"/proc/{pid}/cmdline").read().replace("\0", " ")[:80] for pid in servers()]
         started = servers()
         launcher.send_signal(signal.SIGKILL)
         launcher.wait()
-        assert within(30, lambda: not any(alive(pid) for pid in started)), \
+        assert eventually(lambda: not any(alive(pid) for pid in started), 30), \
             [pid for pid in started if alive(pid)]
         assert not port_open("127.0.0.1", bot_port) and not port_open("127.0.0.1", action_port)
         launcher = make_run()
