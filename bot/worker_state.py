@@ -69,14 +69,25 @@ def clear(path: Path) -> None:
             db.execute("DELETE FROM allowances")
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Path, patience: float = 10.0) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=OFF")
-    for statement in SCHEMA:
-        db.execute(statement)
-    return db
+    db = sqlite3.connect(path, timeout=patience, isolation_level=None, check_same_thread=False)
+    # Every worker opens the file as it starts, all at once. Switching to WAL answers "database is
+    # locked" at once, without waiting, while another connection is doing the same, and a
+    # worker that gave up there died before serving; so it tries again until `patience` is spent.
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")
+            for statement in SCHEMA:
+                db.execute(statement)
+            return db
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                db.close()
+                raise
+            time.sleep(0.02)
 
 
 class _PerProcess:
