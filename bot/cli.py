@@ -61,7 +61,7 @@ def training_fingerprint(root: Path = ROOT) -> str:
     from importlib.metadata import version
 
     from knowledge.loader import validate
-    from knowledge.names import knowledge_names
+    from knowledge.loader import knowledge_names
 
     digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
     files = [root / "config.yml", root / "domain.yml", *(root / "data").rglob("*"),

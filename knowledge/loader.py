@@ -25,6 +25,7 @@ from knowledge import db, schema
 from knowledge.models import (Alias, Fact, FactRole, FactRoute, Jurisdiction, Meta, PayRate,
                               Qualification, Role, RoleLink, Route, Source, Subject,
                               TABLES_IN_ORDER)
+from knowledge.names import KINDS as NAME_KINDS
 from knowledge.names import normalise, variants
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
@@ -569,8 +570,7 @@ class _Validator:
 
 def required_ids() -> dict[str, tuple[str, ...]]:
     """Ids the code cites by name: the planner's facts and routes."""
-    from knowledge.planner import PLANNER_FACTS, PLANNER_ROUTES
-    return {"facts": PLANNER_FACTS, "routes": PLANNER_ROUTES}
+    return {"facts": schema.PLANNER_FACTS, "routes": schema.PLANNER_ROUTES}
 
 
 def validate(directory: Path | str = FACTS_DIR,
@@ -626,6 +626,15 @@ def load(database_url: str | None = None, directory: Path | str = FACTS_DIR,
     report = build(db.engine_for(database_url), dataset)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def knowledge_names(facts_dir: Path | None = None) -> list[dict[str, str]]:
+    """One EntityRuler pattern per normalised name in the fact files: what the entity extractor
+    is trained on, so a new name retrains it and a changed salary does not."""
+    dataset = validate(facts_dir or FACTS_DIR, required={})   # names only
+    return sorted(({"label": row["kind"], "pattern": row["alias"], "id": row["target_id"]}
+                   for row in dataset.rows[Alias] if row["kind"] in NAME_KINDS),
+                  key=lambda p: (p["label"], p["pattern"]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,6 @@ entity extractor use it too, so the three always agree."""
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 _DROPPED = frozenset(".'\u2019\u2018`")        # "p.s.o." -> "pso", "master's" -> "masters"
 _KEPT_SYMBOLS = frozenset("£$€")
@@ -55,14 +54,3 @@ def variants(name: str) -> set[str]:
 
 # The kinds of name the entity extractor finds in messages.
 KINDS = ("role", "jurisdiction", "qualification", "subject")
-
-
-def knowledge_names(facts_dir: Path | None = None) -> list[dict[str, str]]:
-    """One EntityRuler pattern per normalised name in the fact files: what the entity extractor
-    is trained on, so a new name retrains it and a changed salary does not."""
-    from knowledge.loader import FACTS_DIR, validate
-    from knowledge.models import Alias
-    dataset = validate(facts_dir or FACTS_DIR, required={})   # names only
-    return sorted(({"label": row["kind"], "pattern": row["alias"], "id": row["target_id"]}
-                   for row in dataset.rows[Alias] if row["kind"] in KINDS),
-                  key=lambda p: (p["label"], p["pattern"]))

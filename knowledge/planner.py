@@ -7,21 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from knowledge.queries import FactView, KnowledgeBase, RouteView
-
-# Facts and routes the planner cites by id; the loader refuses a knowledge base without them.
-PLANNER_FACTS = (
-    "min-age", "min-age-dipps", "uk-residence", "pqip-min-level", "pqip-min-level-5",
-    "pqip-no-pso-first", "pso-first-pqf", "pqip-paid-as-pso", "pqip-15-rule", "pqip-21-rule",
-    "pqip-27-rule", "pqip-experience", "pqip-overseas", "pqip-internal-route", "pso-entry-quals",
-    "pso-in-post-qualification", "apprenticeship-l3", "scotland-social-work",
-    "scotland-sssc-registration", "scotland-routes", "scotland-pqip-not-valid", "ni-social-work",
-    "ni-pso", "us-education", "us-min-age", "us-federal-max-age", "us-federal-grades",
-)
-PLANNER_ROUTES = (
-    "pso-entry", "l3-apprenticeship", "pqip-15", "pqip-21", "pqip-27", "pqip-internal",
-    "scotland-ba-social-work", "scotland-msc-social-work", "ni-social-work-route",
-    "us-state-po", "us-federal-po-route",
-)
+from knowledge.schema import PLANNER_FACTS, PLANNER_ROUTES
 
 # Profile fields the planner may say a plan depends on, in the order a form should ask them.
 ASKABLE = ("jurisdiction", "age", "qualification", "subject", "current_role", "months_service",

@@ -41,3 +41,20 @@ COMPOSED_ANSWERS = frozenset({
 })
 # The parameters a composed unit may take; the person's message (or the conversation) fills them.
 UNIT_PARAMS = ("role", "place")
+
+# Facts and routes the planner (knowledge/planner.py) cites by id; the loader refuses a knowledge
+# base without them. They live here, with the rest of what the data must hold, so that loading
+# never imports the planner.
+PLANNER_FACTS = (
+    "min-age", "min-age-dipps", "uk-residence", "pqip-min-level", "pqip-min-level-5",
+    "pqip-no-pso-first", "pso-first-pqf", "pqip-paid-as-pso", "pqip-15-rule", "pqip-21-rule",
+    "pqip-27-rule", "pqip-experience", "pqip-overseas", "pqip-internal-route", "pso-entry-quals",
+    "pso-in-post-qualification", "apprenticeship-l3", "scotland-social-work",
+    "scotland-sssc-registration", "scotland-routes", "scotland-pqip-not-valid", "ni-social-work",
+    "ni-pso", "us-education", "us-min-age", "us-federal-max-age", "us-federal-grades",
+)
+PLANNER_ROUTES = (
+    "pso-entry", "l3-apprenticeship", "pqip-15", "pqip-21", "pqip-27", "pqip-internal",
+    "scotland-ba-social-work", "scotland-msc-social-work", "ni-social-work-route",
+    "us-state-po", "us-federal-po-route",
+)

@@ -406,7 +406,7 @@ def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
     from bot.components.knowledge_entities import KnowledgeEntityExtractor
     from knowledge.loader import FACTS_DIR, validate
     from knowledge.models import Jurisdiction, Role
-    from knowledge.names import knowledge_names
+    from knowledge.loader import knowledge_names
     facts_dir = Path(config["facts_dir"]) if config.get("facts_dir") else FACTS_DIR
     dataset = validate(facts_dir, required={})   # the index needs the bank, not the planner's facts
     names = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts_dir))  # type: ignore[arg-type]

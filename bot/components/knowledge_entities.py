@@ -23,7 +23,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge.names import knowledge_names, normalise_with_offsets
+from knowledge.loader import knowledge_names
+from knowledge.names import normalise_with_offsets
 
 PATTERNS_FILE = "patterns.jsonl"
 
