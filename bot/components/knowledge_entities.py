@@ -23,6 +23,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.rasa_patches.parse_context import CONVERSATION
 from knowledge.loader import knowledge_names
 from knowledge.names import normalise_with_offsets
 
@@ -67,6 +68,9 @@ _ASKED_JOB = re.compile(r"\b(?:an?|the|as an?|become an?)\s+((?:[a-z\-]+\s+){0,2
 _STUDIED_IN = re.compile(r"\s+in\s+([a-z][a-z&' -]{2,40}?)(?=\s*[.,;:!?)]|\s+[-\u2013]\s|\s*$|"
                          r"\s+(?:and|but|from|at|with|so|can|could|would|will|is|are|do|does|"
                          r"which|what|how|for|because)\b)", re.I)
+# "a senior one", "the senior level": a senior version of the role asked about just before
+_SENIOR_ONE = re.compile(r"\bsenior(?:\s+(?:one|ones|level|grade|version|role|post|position|job))?\b",
+                         re.I)
 OTHER_SUBJECT = "other"       # the subjects' catch-all in knowledge/facts/qualifications.yml
 HELD = "held"
 UNKNOWN_ROLE = "unknown_role"
@@ -141,6 +145,9 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             found = self.extract(message.get(TEXT) or "")
+            conversation = (message.get("metadata") or {}).get(CONVERSATION) or {}
+            found += self._senior_of_previous(message.get(TEXT) or "", found,
+                                              conversation.get("entities") or [])
             message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found),
                         add_to_output=True)
         return messages
@@ -204,6 +211,24 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             return [{"entity": UNKNOWN_ROLE, "start": match.start(1), "end": match.end(1),
                      "value": match.group(1).lower(), "text": match.group(1), "confidence_entity": 1.0}]
+        return []
+
+    def _senior_of_previous(self, text: str, found: List[Dict[str, Any]],
+                            before: List[Any]) -> List[Dict[str, Any]]:
+        """"and a senior one?" after a question about probation officers asks about senior
+        probation officers: the role named "senior" plus a name of the role asked about before."""
+        match = _SENIOR_ONE.search(text)
+        if match is None or any(e.get("entity") == "role" for e in found):
+            return []
+        previous = [e.get("value") for e in before if isinstance(e, dict) and e.get("entity") == "role"
+                    and e.get("role") != HELD]
+        roles = {p["pattern"]: p["id"] for p in self.patterns if p["label"] == "role"}
+        for name in (p["pattern"] for p in self.patterns
+                     if p["label"] == "role" and previous and p["id"] == previous[-1]):
+            senior = roles.get(f"senior {name}")
+            if senior is not None and senior != previous[-1]:
+                return [{"entity": "role", "start": match.start(), "end": match.end(),
+                         "value": senior, "text": match.group(0), "confidence_entity": 1.0}]
         return []
 
     def _names(self, text: str) -> List[Dict[str, Any]]:

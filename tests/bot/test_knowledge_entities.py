@@ -158,3 +158,23 @@ def test_a_job_outside_the_knowledge_base_is_named_as_unknown(component):
     assert ("unknown_role", "astronaut", None) in _marked(component, "what band is an astronaut?")
     found = _marked(component, "what band is a probation officer?")
     assert not [e for e in found if e[0] == "unknown_role"]
+
+
+def after(component, text, previous_role):
+    conversation = {"entities": [{"entity": "role", "value": previous_role}]}
+    message = Message(data={"text": text, "metadata": {"conversation": conversation}})
+    component.process([message])
+    return [(e["entity"], e["value"]) for e in message.get("entities", [])]
+
+
+def test_a_senior_one_after_a_role_is_its_senior_grade(component):
+    assert after(component, "and a senior one?", "po") == [("role", "spo")]
+    assert after(component, "what about at senior level", "po") == [("role", "spo")]
+
+
+def test_senior_means_nothing_without_a_role_with_a_senior_grade_before_it(component):
+    assert extract(component, "and a senior one?") == []
+    assert after(component, "and a senior one?", "pso") == []     # no "senior PSO" grade
+    # a role the message names itself wins over the one before
+    assert after(component, "and a senior case administrator?", "po") == \
+        [("role", "case-administrator")]
