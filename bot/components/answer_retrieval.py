@@ -10,8 +10,9 @@ question written once with `{role}` serves every role, and the role and place th
 re-rank the units instead: a question about California never gets a fact that only holds in
 England. The result (the best unit, its score, the runners-up, and the parts of a message that
 asks two things) is message data for the answer action, which renders the unit from the
-knowledge base; editing a fact's text therefore needs no retraining, and adding a question
-retrains this component alone (its fingerprint is the bank)."""
+knowledge base, so an edited fact is answered with its new text at once. A fact's text also
+helps order the closest units (the second stage below); its fingerprint is the bank with those
+texts, so adding a question or editing a text retrains this component alone."""
 from __future__ import annotations
 
 import hashlib
@@ -141,6 +142,9 @@ class AnswerRetriever(GraphComponent):
             # a unit this close takes the message from an unsure dialogue act ("what is MAPPA"
             # is not a call for help)
             "claims_act": 0.55,
+            # how much a fact unit's own text, compared with the message, moves it in the second
+            # stage against the other units there (composed units have no fixed text)
+            "answer_weight": 1.0,
         }
 
     @classmethod
@@ -346,6 +350,18 @@ class AnswerRetriever(GraphComponent):
                               for i in top])
         weight = self._config["rerank_weight"]
         final = ((1 - weight) * per_unit[top] + weight * closeness)
+        answers = index.get("answers")
+        has = index["has_answer"][top] if answers is not None else None
+        if has is not None and has.any() and self._config["answer_weight"]:
+            # "is there extra money for London on PQiP?" is nearer the text that names the London
+            # allowance than the one about relocation, though the bank's questions are not. The
+            # text orders the units; it does not make the best one surer than its questions do,
+            # or a neighbouring fact would be answered where the bot should say it has nothing.
+            near = answers[top] @ message
+            ordered = final + weight * self._config["answer_weight"] * \
+                np.where(has, near - near[has].mean(), near[has].max() - near[has].mean())
+            best = int(np.argmax(ordered))
+            final = ordered - (ordered[best] - final[best])
         reranked = [(units[i]["id"], float(f), float(adjustments[i]))
                     for f, i in sorted(zip(final, top), key=lambda p: -p[0])]
         rest = [(units[i]["id"], float((1 - weight) * per_unit[i]), float(adjustments[i]))
@@ -405,7 +421,7 @@ def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
     """The bank as plain data: units, their questions masked, and the maps re-ranking needs."""
     from bot.components.knowledge_entities import KnowledgeEntityExtractor
     from knowledge.loader import FACTS_DIR, validate
-    from knowledge.models import Jurisdiction, Role
+    from knowledge.models import Fact, Jurisdiction, Role
     from knowledge.loader import knowledge_names
     facts_dir = Path(config["facts_dir"]) if config.get("facts_dir") else FACTS_DIR
     dataset = validate(facts_dir, required={})   # the index needs the bank, not the planner's facts
@@ -419,12 +435,14 @@ def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
             jid = parent[jid]
         return jid
 
+    texts = {row["id"]: row["text"] for row in dataset.rows[Fact]}
     units = []
     for unit in dataset.units:
         questions = [mask(q, names.extract(q)) for q in unit.questions]
+        text = texts.get(unit.fact or unit.id) if unit.kind == "fact" else None
         units.append({"id": unit.id, "kind": unit.kind, "params": list(unit.params),
                       "jurisdiction": unit.jurisdiction, "roles": list(unit.roles),
-                      "questions": questions})
+                      "questions": questions, "answer": mask(text, names.extract(text)) if text else ""})
     return {"units": units,
             "tops": {jid: top(jid) for jid in parent},
             "role_jurisdiction": {row["id"]: row["jurisdiction_id"] for row in dataset.rows[Role]}}
@@ -446,16 +464,20 @@ def build_index(bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVecto
     counts = vectorizer.transform(rows)
     document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = (np.log((1 + len(rows)) / (1 + document_frequency)) + 1).astype(np.float32)
-    return {"units": [{k: v for k, v in u.items() if k != "questions"} for u in units],
+    answers = [u.get("answer") or "" for u in units]
+    return {"units": [{k: v for k, v in u.items() if k not in ("questions", "answer")} for u in units],
             "questions": rows, "starts": starts, "vectors": encoder.encode(rows),
             "reranker": reranker.encode(rows),
+            "answers": reranker.encode([a or "-" for a in answers]),
+            "has_answer": np.array([bool(a) for a in answers]),
             "lexical": _lexical_rows(vectorizer, rows, idf).tocsr(), "idf": idf,
             "tops": bank["tops"], "role_jurisdiction": bank["role_jurisdiction"]}
 
 
 def save_index(index: Dict[str, Any], directory: Path) -> None:
     np.savez(directory / INDEX_FILE, vectors=index["vectors"].astype(np.float16),
-             reranker=index["reranker"].astype(np.float16), starts=index["starts"], idf=index["idf"])
+             reranker=index["reranker"].astype(np.float16), starts=index["starts"], idf=index["idf"],
+             answers=index["answers"].astype(np.float16), has_answer=index["has_answer"])
     sp.save_npz(directory / LEXICAL_FILE, index["lexical"])
     meta = {k: index[k] for k in ("units", "questions", "tops", "role_jurisdiction")}
     (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
@@ -468,10 +490,13 @@ def load_index(directory: Path) -> Dict[str, Any]:
     arrays = shared("answer-index", {"vectors": stored["vectors"].astype(np.float32),
                                      "reranker": stored["reranker"].astype(np.float32),
                                      "starts": stored["starts"], "idf": stored["idf"],
+                                     "answers": stored["answers"].astype(np.float32),
+                                     "has_answer": stored["has_answer"],
                                      "data": lexical.data, "indices": lexical.indices,
                                      "indptr": lexical.indptr})
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
     lexical = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
                             shape=lexical.shape, copy=False)
     return {**meta, "vectors": arrays["vectors"], "reranker": arrays["reranker"], "starts": arrays["starts"],
-            "idf": arrays["idf"], "lexical": lexical}
+            "idf": arrays["idf"], "lexical": lexical, "answers": arrays["answers"],
+            "has_answer": arrays["has_answer"]}
