@@ -249,3 +249,55 @@ def test_a_follow_ups_previous_question_is_not_encoded_again(retriever, entities
     finally:
         del retriever._reranker.encode
     assert all("which pension scheme is it" not in batch for batch in calls)
+
+
+# Two facts whose bank questions put the wrong one nearer "is there extra money for working in
+# London?"; their texts tell them apart.
+TEXT_BANK = SMALL_BANK.split("facts:")[0] + """facts:
+  - id: london-allowance
+    topic: benefits
+    jurisdiction: england-wales
+    text: "Staff whose office is in London get a London weighting allowance on top of their salary."
+    source: s
+    as_of: 2024
+    questions: [is there extra money in some areas, do some places pay more, is pay higher anywhere]
+  - id: relocation
+    topic: benefits
+    jurisdiction: england-wales
+    text: "A relocation scheme can help with the costs of moving house to take up a post."
+    source: s
+    as_of: 2024
+    questions: [is there extra money for working in a new city, do they pay more if i move, is there help anywhere]
+"""
+
+
+def retriever_for(tmp_path, bank, **config):
+    (tmp_path / "facts").mkdir(parents=True)
+    (tmp_path / "storage").mkdir()
+    (tmp_path / "facts" / "bank.yml").write_text(bank)
+    storage = LocalModelStorage(tmp_path / "storage")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**AnswerRetriever.get_default_config(), "facts_dir": str(tmp_path / "facts"),
+              "sure": 2.0, **config}
+    component = AnswerRetriever.create(config, storage, Resource("r"), context)
+    component.train(TrainingData())
+    return component
+
+
+def test_a_facts_text_decides_between_units_whose_questions_are_alike(tmp_path):
+    question = "is there extra money for working in London?"
+    with_text = retriever_for(tmp_path / "a", TEXT_BANK)
+    found = with_text.retrieve(question, [])
+    assert found["unit"] == "london-allowance"
+    # the text orders; it does not make the best answer surer than its questions make it
+    without = retriever_for(tmp_path / "b", TEXT_BANK, answer_weight=0).retrieve(question, [])
+    assert without["unit"] == "relocation"
+    assert found["score"] <= without["score"] + 1e-6
+
+
+def test_the_fingerprint_changes_with_a_facts_text(facts, tmp_path):
+    before = AnswerRetriever.fingerprint_addon({"facts_dir": str(facts)})
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "bank.yml").write_text(SMALL_BANK.replace("The Local Government Pension",
+                                                                    "The Civil Service Pension"))
+    assert AnswerRetriever.fingerprint_addon({"facts_dir": str(tmp_path / "facts")}) != before
