@@ -30,9 +30,9 @@ CASES_DIR = ROOT / "tests" / "conversations"
 # knowledge base's own honest edges, units that say no source gives the fact and where to look
 # ("HMPPS does not publish a pass mark ...").
 DECLINED = re.compile(r"I don't have|I won't guess|I can only help with careers in probation|"
-                      r"can't give advice about your own probation|does not publish|"
-                      r"nobody can say|we (?:have no|don't hold)|no (?:current|reliable|public) "
-                      r"(?:figure|source|number|salary)", re.I)
+                      r"can't give advice about your own probation|does not publish|I don't know about|"
+                      r"nobody can say|we (?:have no|don't hold|hold no)|(?:our|no) source (?:does not|"
+                      r"doesn't) say|no (?:current|reliable|public) (?:figure|source|number|salary)", re.I)
 SOURCE_LINE = re.compile(r"^Sources?: .*$", re.M)
 # One to three sentences; a fourth is allowed for a number or a note such as "older guides say".
 MAX_SENTENCES = 4

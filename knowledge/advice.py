@@ -432,10 +432,11 @@ class Advisor:
     def _time_to_qualify(self, role, jurisdiction, other) -> Answer:
         top = self._top(jurisdiction)
         if top != "england-wales":
-            routes = self.kb.routes(top)
+            # routes whose length no source gives (the US ones) say nothing here
+            routes = [r for r in self.kb.routes(top) if r.length_text()]
             if not routes:
                 return self.unknown("training lengths there", top, "time_to_qualify")
-            parts = [f"{r.name}: {r.length_text()}" for r in routes if r.length_text()]
+            parts = [f"{r.name}: {r.length_text()}" for r in routes]
             answer = Answer("In " + self.kb.jurisdiction_name(top) + ", " + "; ".join(parts) + ".")
             return answer.cite(*[r.summary for r in routes])
         routes = [self.kb.route(r) for r in ("pqip-15", "pqip-21", "pqip-27", "pqip-internal")]

@@ -240,3 +240,20 @@ def test_a_button_payload_naming_an_unknown_place_is_answered_as_unknown(say):
         messages, slots = run(ActionAnswer(), tracker)
         assert messages[0]["text"].startswith("I don't have probation careers information for mars"), unit
         assert slots["jurisdiction"] is None        # not carried into later answers and plans
+
+
+def test_how_long_to_qualify_where_no_route_has_a_length_says_so(say):
+    # the US routes have no length in the knowledge base: the answer must not be "In the US, ."
+    tracker = say('/ask_question{"unit": "time-to-qualify", "jurisdiction": "us-california"}',
+                  "ask_question", entities=[{"entity": "unit", "value": "time-to-qualify"},
+                                            {"entity": "jurisdiction", "value": "us-california"}])
+    text = run(ActionAnswer(), tracker)[0][0]["text"]
+    assert "I don't have" in text and ", ." not in text
+
+
+def test_how_long_to_qualify_in_scotland_names_each_route_and_its_length(say):
+    tracker = say('/ask_question{"unit": "time-to-qualify", "jurisdiction": "scotland"}',
+                  "ask_question", entities=[{"entity": "unit", "value": "time-to-qualify"},
+                                            {"entity": "jurisdiction", "value": "scotland"}])
+    text = run(ActionAnswer(), tracker)[0][0]["text"]
+    assert text.startswith("In Scotland, ") and "48 months" in text and "24 months" in text
