@@ -121,3 +121,15 @@ def test_every_fact_file_names_the_sources_of_its_facts():
         assert "units" not in data, path.name
         assert any(data.get(k) for k in ("facts", "roles", "routes", "qualifications", "subjects",
                                            "sources", "jurisdictions")), path.name
+
+
+def test_a_fact_for_the_place_asked_about_ranks_above_an_answer_for_any_place():
+    from knowledge.bank import Misfit
+    fit = Misfit()
+    texas = fit("us-texas", "us", (), (), {"us-texas"}, {"us"}, set())
+    any_place = fit(None, None, (), ("place",), {"us-texas"}, {"us"}, set())
+    federal = fit("us-federal", "us", (), (), {"us-texas"}, {"us"}, set())
+    assert texas > any_place > federal
+    # England and Wales is the default: naming Luton does not lift every English fact
+    assert fit("england-wales", "england-wales", (), (), {"england-wales"}, {"england-wales"},
+               set()) == 0
