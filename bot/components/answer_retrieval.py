@@ -120,6 +120,59 @@ def mask(text: str, entities: List[Dict[str, Any]]) -> str:
     return _PLACEHOLDER.sub(lambda m: m.group(1), "".join(out))
 
 
+# "explain OASys and MAPPA?": one plain "and" between two short things
+_PLAIN_AND = re.compile(r"\s+and\s+", re.I)
+_PLAIN_AND_WORDS = 12
+# A part that asks something: a question mark, or a question's first word
+# within its first three words ("since when has...") or after a colon ("federal probation
+# officer: whats the age limit")
+_ASKS = re.compile(r"\?|(?:^|:)\W*(?:\w+\W+){0,2}?(?:what|what's|whats|how|do|does|did|is|are|can|"
+                   r"could|would|will|which|who|where|when|why|should|has|have|any|tell me|explain)\b",
+                   re.I)
+_FIRST_PERSON = re.compile(r"(?:i|i'?m|im|i'?ve|my)\b", re.I)
+# Words in the second half of a message that stand for the role named in the first
+_STANDS_FOR_ROLE = re.compile(r"\b(?:that|it|they|them|their|this|those|one)\b", re.I)
+
+
+def _plain_and(text: str, entities: List[Dict[str, Any]]) -> List[tuple]:
+    """The cut at the one plain "and" of a short sentence, unless it is inside a name ("England
+    and Wales")."""
+    placed = [e for e in entities if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+    cuts = []
+    for match in _PLAIN_AND.finditer(text):
+        if any(e["start"] < match.start() < e["end"] for e in placed):
+            continue
+        if any(e["end"] == match.start() for e in placed) and \
+                any(e["start"] == match.end() for e in placed):
+            continue    # "what do POs and PSOs earn?": one question about both
+        if _FIRST_PERSON.match(text, match.end()):
+            continue    # "I have a degree and I'm 25, can I apply?": one question about them
+
+        # the sentence it is in, not the whole message, must be short
+        start = max(text.rfind(mark, 0, match.start()) for mark in ".?!") + 1
+        ends = [i for i in (text.find(mark, match.end()) for mark in ".?!") if i >= 0]
+        if len(text[start:min(ends, default=len(text))].split()) <= _PLAIN_AND_WORDS:
+            cuts.append(match.span())
+    return cuts if len(cuts) == 1 else []
+
+
+def _carry_into(piece: str, inside: List[Dict[str, Any]],
+                carried: List[Dict[str, Any]]) -> tuple:
+    """The second half of "which band is a PO and what does that pay?" reads "what does PO
+    pay?": the word standing for the role becomes the role's name, so the role is masked like
+    one the half names itself. Without such a word the role rides along unplaced."""
+    entity = carried[0]
+    match = _STANDS_FOR_ROLE.search(piece) if entity.get("entity") == "role" else None
+    if match is None or not entity.get("text"):
+        return piece, inside + carried
+    name = str(entity["text"])
+    shift = len(name) - (match.end() - match.start())
+    moved = [{**e, "start": e["start"] + shift, "end": e["end"] + shift}
+             if isinstance(e.get("start"), int) and e["start"] >= match.end() else e for e in inside]
+    placed = {**entity, "start": match.start(), "end": match.start() + len(name)}
+    return piece[:match.start()] + name + piece[match.end():], moved + [placed]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class AnswerRetriever(GraphComponent):
     @staticmethod
@@ -288,8 +341,15 @@ class AnswerRetriever(GraphComponent):
 
     def _parts(self, text: str, entities: List[Dict[str, Any]], best) -> List[Dict[str, Any]]:
         """Two questions in one message: each part's best unit, when each part is confident on
-        its own and they differ."""
-        cuts = [m.span() for m in _SPLIT.finditer(text)]
+        its own and they differ. A plain "and" between two things ("can you explain OASys and
+        MAPPA?") splits only when the cuts at question words found nothing."""
+        found = self._parts_at([m.span() for m in _SPLIT.finditer(text)], text, entities)
+        if not found:
+            found = self._parts_at(_plain_and(text, entities), text, entities)
+        return found
+
+    def _parts_at(self, cuts: List[tuple], text: str,
+                  entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         if not cuts:
             return []
         pieces, at = [], 0
@@ -300,19 +360,26 @@ class AnswerRetriever(GraphComponent):
         if len(pieces) < 2:
             return []
         found: List[Dict[str, Any]] = []
-        carried: Dict[str, List[Dict[str, Any]]] = {}
+        # "what's the pay and pension like for a PSO?": a role or place named later in the
+        # message holds for the parts before it too
+        carried: Dict[str, List[Dict[str, Any]]] = {
+            kind: [{**e, "start": None, "end": None} for e in entities if e.get("entity") == kind][:1]
+            for kind in MASKS}
         for start, end in pieces[:3]:
+            piece = text[start:end]
+            if not _ASKS.search(piece):
+                continue    # "... compare? Thinking of doing that instead.": context, not a question
             inside = [{**e, "start": e["start"] - start, "end": e["end"] - start} for e in entities
                       if isinstance(e.get("start"), int) and start <= e["start"] and e.get("end", 0) <= end]
             for kind in MASKS:    # "what band is a PSO and what does it pay?": still the PSO
                 own = [e for e in inside if e.get("entity") == kind]
                 if own:
                     carried[kind] = [{**e, "start": None, "end": None} for e in own]
-                else:
-                    inside += carried.get(kind, [])
-            unit, score, _ = self.rank(text[start:end], inside)[0]
+                elif carried.get(kind):
+                    piece, inside = _carry_into(piece, inside, carried[kind])
+            unit, score, _ = self.rank(piece, inside)[0]
             if score >= self._config["part_threshold"] and all(unit != f["unit"] for f in found):
-                found.append({"unit": unit, "score": round(score, 4), "text": text[start:end].strip(),
+                found.append({"unit": unit, "score": round(score, 4), "text": piece.strip(),
                               "entities": inside})
         return found if len(found) >= 2 else []
 

@@ -301,3 +301,31 @@ def test_the_fingerprint_changes_with_a_facts_text(facts, tmp_path):
     (tmp_path / "facts" / "bank.yml").write_text(SMALL_BANK.replace("The Local Government Pension",
                                                                     "The Civil Service Pension"))
     assert AnswerRetriever.fingerprint_addon({"facts_dir": str(tmp_path / "facts")}) != before
+
+
+def test_a_plain_and_between_two_things_asks_both(retriever, entities):
+    found = ask(retriever, entities, "can you explain the pension and home visits?")
+    assert [p["unit"] for p in found["parts"]] == ["pension", "home-visits"]
+
+
+def test_a_role_named_after_the_and_holds_for_the_part_before_it(retriever, entities):
+    found = ask(retriever, entities, "what is the pension and the band for a PSO?")
+    assert [p["unit"] for p in found["parts"]] == ["pension", "role-band"]
+    assert all([e["value"] for e in p["entities"]] == ["pso"] for p in found["parts"])
+
+
+def test_a_word_standing_for_the_role_is_read_as_the_role(retriever, entities):
+    found = ask(retriever, entities, "what band is a PSO and do they do home visits?")
+    # masked like a role the part names itself: "do role do home visits?"
+    placed = found["parts"][1]["entities"][0]
+    assert placed["value"] == "pso" and found["parts"][1]["text"][placed["start"]:placed["end"]] == "PSO"
+
+
+@pytest.mark.parametrize("text", [
+    "what band are PSOs and POs?",                      # one question about two roles
+    "I have a degree and I'm 25, is there a pension?",  # details about the person, then a question
+    "what band is a PSO? Thinking of home visits too.",  # the second sentence asks nothing
+])
+def test_an_and_or_a_second_sentence_that_is_not_a_second_question_is_not_split(
+        retriever, entities, text):
+    assert "parts" not in ask(retriever, entities, text)
