@@ -52,6 +52,10 @@ class Misfit:
     # officers in Texas?") answers it better than an answer written for any place; not for
     # England and Wales, whose facts are the default anyway ("the Luton office" names it)
     exact_place: float = 0.04
+    # an answer written for any place ("how does probation work in {place}?") when the message
+    # names a role and no place: "what does a victim liaison officer in probation do?" is about
+    # the role
+    place_not_role: float = 0.06
 
     def __call__(self, where: str | None, where_top: str | None, unit_roles, params,
                  places: set, places_top: set, roles: set, carried: bool = False) -> float:
@@ -68,6 +72,8 @@ class Misfit:
                 drop += self.local
             elif not places_top and where_top and where_top != "england-wales" and not roles:
                 drop += self.default_place
+        if "place" in params and "role" not in params and roles and not places and not carried:
+            drop += self.place_not_role
         # a probation officer and the trainee becoming one are talked about in one breath: "would
         # I get paid while I train?" after a question about POs is about the trainee
         allowed = (roles | DEFAULT_ROLES) if carried and roles & DEFAULT_ROLES \

@@ -133,3 +133,13 @@ def test_a_fact_for_the_place_asked_about_ranks_above_an_answer_for_any_place():
     # England and Wales is the default: naming Luton does not lift every English fact
     assert fit("england-wales", "england-wales", (), (), {"england-wales"}, {"england-wales"},
                set()) == 0
+
+
+def test_an_answer_for_any_place_moves_down_when_the_message_names_a_role_and_no_place():
+    from knowledge.bank import Misfit
+    fit = Misfit()
+    place_unit = fit(None, None, (), ("place",), set(), set(), {"victim-liaison-officer"})
+    role_unit = fit(None, None, (), ("role",), set(), set(), {"victim-liaison-officer"})
+    assert place_unit < role_unit == 0
+    # a follow-up carrying the role from before is not penalised
+    assert fit(None, None, (), ("place",), set(), set(), {"po"}, carried=True) == 0
