@@ -93,8 +93,8 @@ def read_rating(body: Any, sender: str | None = None) -> Rating:
 
 
 def store_url() -> str:
-    from bot.settings import store_defaults
-    return os.environ.get("TRACKER_STORE_URL") or store_defaults()["TRACKER_STORE_URL"]
+    from bot.settings import tracker_store_url
+    return tracker_store_url()
 
 
 @functools.lru_cache(maxsize=4)

@@ -23,11 +23,12 @@ def _knowledge_problem() -> Optional[str]:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot import settings
     from knowledge import db
     from knowledge.models import Meta
 
     try:
-        with db.engine_for().connect() as connection:
+        with db.engine_for(settings.database_url()).connect() as connection:
             built = connection.execute(select(Meta.value).where(Meta.key == "fingerprint")).scalar()
     except SQLAlchemyError as error:
         return f"cannot be read: {getattr(error, 'orig', error)}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
@@ -22,14 +21,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import feedback
+from bot import feedback, settings
 from bot.channels.guard import RecentKeys, default_guard, read_json
 from bot.channels.owned_ids import given, owned
 from bot.channels.route_text import timeline_text
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://slack.com/api/"
 NO_RETRY = {"X-Slack-No-Retry": "1"}
 # A rating button's action_id is RATE and the rating; its value is the turn it rates.
 RATE, RATING_BUTTONS = feedback.RATE, feedback.RATING_BUTTONS
@@ -129,15 +127,16 @@ class SlackChannel(SlackInput):
     @classmethod
     def from_credentials(cls, credentials: dict | None) -> "SlackChannel":
         credentials = credentials or {}
-        token, secret = (os.environ.get(name) for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
-        if not token or not secret:
+        config = settings.slack()
+        if config.missing():
             raise InvalidConfigException("the Slack channel needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
-        return cls(token, slack_channel=credentials.get("slack_channel"), slack_signing_secret=secret,
+        return cls(config.bot_token, slack_channel=credentials.get("slack_channel"),
+                   slack_signing_secret=config.signing_secret,
                    conversation_granularity=credentials.get("conversation_granularity", "sender"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        url = os.environ.get("SLACK_API_URL") or DEFAULT_API_URL
+        url = settings.slack().api_url
         self.api_url = url if url.endswith("/") else url + "/"
         # Slack retries for minutes and a replay must come within the 5-minute signature window,
         # so a few thousand recent keys (ten minutes' worth when the workers share them) do.

@@ -15,7 +15,8 @@ def limit_requests() -> None:
     from sanic import response
     from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge
 
-    from bot.channels.guard import MAX_REQUEST_BYTES, worker_processes
+    from bot.channels.guard import MAX_REQUEST_BYTES
+    from bot.settings import worker_processes
     from bot.health import health
 
     configure_app = rasa.core.run.configure_app
