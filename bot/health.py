@@ -58,7 +58,7 @@ async def _store_problem(agent) -> Optional[str]:
 async def health(request: Request) -> response.HTTPResponse:
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or not agent.is_ready():
-        checks = {"model": "not loaded yet"}
+        checks: dict[str, str | None] = {"model": "not loaded yet"}
     else:
         knowledge, actions, store = await asyncio.gather(
             asyncio.to_thread(_knowledge_problem), _action_server_problem(agent), _store_problem(agent))

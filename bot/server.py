@@ -50,14 +50,14 @@ def main() -> None:
     from bot.rasa_patches import lean_imports
     lean_imports.keep_out_if_unused(sys.argv[1:])   # first: before anything imports Rasa's core
     from bot.rasa_patches.action_failures import reply_when_actions_fail
-    from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
-    from bot.rasa_patches.retried_turns import answer_repeats_from_the_store
-    from bot.rasa_patches.bounded_sessions import end_long_sessions
-    from bot.rasa_patches.store_health import apologise_when_the_store_is_lost
     from bot.rasa_patches.action_validation import validate_action_results_once
+    from bot.rasa_patches.bounded_sessions import end_long_sessions
+    from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
     from bot.rasa_patches.cors import credentials_only_for_listed_origins
     from bot.rasa_patches.frozen_model import freeze_the_loaded_model
     from bot.rasa_patches.request_limits import limit_requests
+    from bot.rasa_patches.retried_turns import answer_repeats_from_the_store
+    from bot.rasa_patches.store_health import apologise_when_the_store_is_lost
 
     validate_action_results_once()
     reply_when_actions_fail()

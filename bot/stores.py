@@ -103,6 +103,8 @@ class ConversationStore(SQLTrackerStore):
     """Rasa's SQL tracker store on the database `url` names (endpoints.yml passes it as
     `host`, as Rasa does for every store type)."""
 
+    engine: Any           # Rasa's SQLTrackerStore makes it; replaced below
+
     def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
                  event_broker: Optional[EventBroker] = None, **kwargs: Any) -> None:
         # How long a turn waits for the database to come back before it gives up.

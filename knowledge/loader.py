@@ -25,9 +25,22 @@ import yaml
 from sqlalchemy import delete, insert
 
 from knowledge import db, schema
-from knowledge.models import (Alias, Fact, FactRole, FactRoute, Jurisdiction, Meta, PayRate,
-                              Qualification, Role, RoleLink, Route, Source, Subject,
-                              TABLES_IN_ORDER)
+from knowledge.models import (
+    TABLES_IN_ORDER,
+    Alias,
+    Fact,
+    FactRole,
+    FactRoute,
+    Jurisdiction,
+    Meta,
+    PayRate,
+    Qualification,
+    Role,
+    RoleLink,
+    Route,
+    Source,
+    Subject,
+)
 from knowledge.names import normalise, variants
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"

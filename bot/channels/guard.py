@@ -30,11 +30,14 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, TypeGuard
 
 from bot.channels.client_address import client_address, trusted_proxies
 from bot.channels.owned_ids import owned
 from bot.settings import MessageLimits, message_limits, worker_processes, worker_state_path
+
+if TYPE_CHECKING:
+    from bot.worker_state import SharedAllowances
 
 DEFAULT_MAX_CHARS = MessageLimits.max_chars
 DEFAULT_PER_MINUTE = MessageLimits.per_minute
@@ -102,7 +105,7 @@ def _flat(value: Any) -> bool:
 class Verdict:
     text: str | None = None         # the cleaned message to hand on; None when refused
     reason: str | None = None
-    reply: str | None = None        # what to tell the person instead
+    reply: str = ""                 # what to tell the person instead; empty when accepted
     quiet: bool = False             # they were told already (a flood gets one "slow down")
     retry_after: int = 0            # seconds, for a rate-limited request
 
@@ -156,8 +159,10 @@ class MessageGuard:
                  per_address_per_minute: int = DEFAULT_PER_ADDRESS_PER_MINUTE,
                  proxies: str | None = None):
         self.max_chars = max_chars
-        self.limiter = RateLimiter(per_minute, clock=clock)
-        self.address_limiter = RateLimiter(per_address_per_minute, clock=clock)
+        # With several worker processes, allowances the workers share (`from_env`).
+        self.limiter: RateLimiter | SharedAllowances = RateLimiter(per_minute, clock=clock)
+        self.address_limiter: RateLimiter | SharedAllowances = RateLimiter(per_address_per_minute,
+                                                                           clock=clock)
         self.proxies = trusted_proxies(proxies)
 
     @classmethod
@@ -203,7 +208,7 @@ class MessageGuard:
         return Verdict(text=cleaned)
 
     def wrap(self, channel: str, on_new_message: Callable[[Any], Awaitable[Any]]
-             ) -> Callable[[Any], Awaitable[Any]]:
+             ) -> Callable[..., Awaitable[Any]]:
         """For channels that answer through their output channel (socket.io, Slack, Telegram):
         a refused message is answered there, in the conversation, and Rasa never sees it."""
         async def guarded(message: Any, address: str | None = None) -> Any:
@@ -289,7 +294,7 @@ def read_json(body: bytes) -> tuple[Any, str | None]:
         return None, "the request body is not valid JSON (a number in it is too long)"
 
 
-def printable_id(value: Any) -> bool:
+def printable_id(value: Any) -> TypeGuard[str]:
     """Sender and session ids: short strings with nothing a log, URL or SQL store chokes on."""
     return (isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS
             and not _NOT_IN_IDS.search(value))

@@ -158,7 +158,7 @@ class SlackChannel(SlackInput):
         self._in_background(on_new_message(message))
 
     def _in_background(self, coroutine: Awaitable[Any]) -> None:
-        task = asyncio.create_task(coroutine)
+        task = asyncio.ensure_future(coroutine)
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
 
@@ -203,7 +203,8 @@ class SlackChannel(SlackInput):
         # A retry whose first delivery never reached us is still answered, once; every retry is
         # told not to come again.
         headers = NO_RETRY if request.headers.get("X-Slack-Retry-Num") else {}
-        if not self._recent.first_sight(isinstance(body.get("event_id"), str) and f"event:{body['event_id']}"):
+        event_id = body.get("event_id")
+        if not self._recent.first_sight(f"event:{event_id}" if isinstance(event_id, str) else None):
             return response.text("already answered", headers=NO_RETRY)
         event = body.get("event") or {}
         # One message can arrive as two events (`message` and `app_mention`, different event_ids).

@@ -32,7 +32,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from bot import feedback, settings
-from bot.channels.guard import MAX_REQUEST_BYTES, default_guard, printable_id
+from bot.channels.guard import MAX_REQUEST_BYTES, default_guard
 from bot.channels.owned_ids import owned
 from bot.channels.rated_output import RatedSocketIOOutput
 from bot.channels.widget_sessions import session_ids

@@ -16,8 +16,8 @@ def limit_requests() -> None:
     from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge
 
     from bot.channels.guard import MAX_REQUEST_BYTES
-    from bot.settings import worker_processes
     from bot.health import health
+    from bot.settings import worker_processes
 
     configure_app = rasa.core.run.configure_app
 
