@@ -20,12 +20,13 @@ PYTHON310 := $(shell for c in "$$PYTHON310" python3.10 $$HOME/.pyenv/versions/3.
 	[ -n "$$c" ] || continue; \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo "$$c"; break; fi; done)
 
-.PHONY: help venv run test test-scale shell train eval kb validate bench clean browser scale-tools schemas review purge
+.PHONY: help venv run test lint test-scale shell train eval kb validate bench clean browser scale-tools schemas review purge
 
 help:
 	@echo "make run         start the bot (Rasa server + action server + widget page), training a model first if needed;"
 	@echo "                 logs in var/log/ (LOG_LEVEL=debug shows them)"
-	@echo "make test        run every test suite (test-scale included)"
+	@echo "make test        make lint, then every test suite (test-scale included)"
+	@echo "make lint        ruff check and mypy over bot/, actions/ and knowledge/ (pyproject.toml)"
 	@echo "make shell       chat with the bot in the terminal (talks to a running bot if there is one)"
 	@echo "make review      the editors' review page, results/review.html (SINCE=7d, CHANNEL=slack narrow it)"
 	@echo "make purge       delete conversations and ratings older than CONVERSATION_RETENTION_DAYS (90)"
@@ -112,7 +113,14 @@ schemas: $(COMPOSE_SCHEMA)
 $(COMPOSE_SCHEMA): tests/deploy/compose-schema.txt | $(STAMP)
 	$(PY) -m tests.deploy.compose_schema fetch
 
-test: $(STAMP) browser scale-tools schemas
+# Configured in pyproject.toml ([tool.ruff], [tool.mypy]); `make test` runs it first.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy
+# TO ENABLE once the code base has been formatted (`ruff format`, settings in pyproject.toml):
+#	$(VENV)/bin/ruff format --check
+
+test: lint browser scale-tools schemas
 	$(PY) -m pytest
 
 test-scale: $(STAMP) scale-tools

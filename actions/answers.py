@@ -74,6 +74,7 @@ class ActionAnswer(Action):
             return []   # "I have A levels" while the planner asks for it: the planner's answer
         adv = advisor()
         message = tracker.latest_message
+        answer: Answer | None
         intent = message.get("intent", {}).get("name")
         confidence = message.get("intent", {}).get("confidence") or 0.0
         found = message.get("retrieval")
@@ -85,7 +86,8 @@ class ActionAnswer(Action):
         if about.unknown_place:
             # "what does a PO earn in Ontario?": England's figure would be a confident wrong answer
             typed = context.entities(tracker, context.UNKNOWN_PLACE)
-            answer = adv.unknown_place(typed[0].get("text") if typed else about.unknown_place)
+            place = typed[0].get("text") if typed else None
+            answer = adv.unknown_place(place or about.unknown_place)
             return self._send(dispatcher, tracker, answer, None, about, events)
         named = context.entity_values(tracker, "unit")
         if named:                                    # a suggestion's button
@@ -109,7 +111,7 @@ class ActionAnswer(Action):
         found = self._in_context(adv, tracker, found, units)
         score = found.get("score") or 0.0
         if self.decides_plan:
-            best = units.get(found.get("unit"))
+            best = _unit(units, found)
             # details about the person ("I've been a PSO for 4 months, can I apply?") make the
             # answer theirs: the planner works from them and asks only what is still missing
             if best is None or best.id == PLAN_UNIT or score < ANSWER + PLAN_MARGIN or details:
@@ -118,7 +120,8 @@ class ActionAnswer(Action):
         follow = self._follow_up(tracker, units, found, about, intent)
         if follow is not None:
             answer = self._render(adv, tracker, follow, about, details)
-            return self._send(dispatcher, tracker, answer, follow, about, events)
+            if answer is not None:
+                return self._send(dispatcher, tracker, answer, follow, about, events)
         margin = DIALOGUE_ACT_MARGIN.get(intent, 0.0)
         if intent == "out_of_scope" and (tracker.get_slot("unit") or tracker.get_slot("topic")):
             margin = 0.0     # mid-conversation, "how long would that take me?" is a follow-up
@@ -127,14 +130,14 @@ class ActionAnswer(Action):
             return events
         parts = [p for p in found.get("parts") or [] if p.get("unit") in units]
         if len(parts) >= 2:
-            answers = [self._render(adv, tracker, units[p["unit"]],
-                                    self._subject(adv, tracker, p.get("entities")), details)
-                       for p in parts]
-            answers = [a for a in answers if a is not None]
+            rendered = [self._render(adv, tracker, units[p["unit"]],
+                                     self._subject(adv, tracker, p.get("entities")), details)
+                        for p in parts]
+            answers = [a for a in rendered if a is not None]
             if answers:
                 return self._send(dispatcher, tracker, _joined(answers), units[parts[-1]["unit"]],
                                   about, events)
-        unit = units.get(found.get("unit"))
+        unit = _unit(units, found)
         if unit is not None and score >= ANSWER:
             answer = self._render(adv, tracker, unit, about, details)
             if answer is not None:
@@ -324,6 +327,12 @@ class ActionPlanOrAnswer(ActionAnswer):
 def _unit_suggestion(unit: UnitSpec, role: str | None, role_name: str | None) -> Suggestion:
     return Suggestion.unit(bank.title(unit, role_name), unit.id,
                            role=role if "role" in unit.params else None)
+
+
+def _unit(units: dict[str, UnitSpec], found: dict) -> UnitSpec | None:
+    """The unit the retrieval found, if the bank has it."""
+    name = found.get("unit")
+    return units.get(name) if isinstance(name, str) else None
 
 
 def _joined(answers: list[Answer]) -> Answer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from bot import settings
 from knowledge.advice import Advisor
 from knowledge.queries import KnowledgeBase, KnowledgeUnavailable
 
@@ -18,13 +19,14 @@ def advisor() -> Advisor:
     if _advisor is None:
         with _lock:
             if _advisor is None:
-                kb = KnowledgeBase()
+                url = settings.database_url()
+                kb = KnowledgeBase(url)
                 try:
                     kb.snapshot()
                 except KnowledgeUnavailable:
                     from knowledge.loader import KnowledgeError, load
                     try:
-                        report = load()
+                        report = load(url)
                     except KnowledgeError as error:
                         raise KnowledgeUnavailable(str(error)) from error
                     logger.info("built the knowledge base from the fact files in %.2f s", report.seconds)

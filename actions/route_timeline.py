@@ -4,6 +4,8 @@ text is unchanged), for channels that draw it: the widget as an SVG, the others 
 text line (bot/channels/route_text.py)."""
 from __future__ import annotations
 
+from typing import Any
+
 from knowledge.planner import Plan, Profile
 from knowledge.queries import KnowledgeBase
 
@@ -25,7 +27,7 @@ def timeline(kb: KnowledgeBase, plan: Plan, profile: Profile) -> dict | None:
     route = plan.recommended
     if route is None or plan.status == "depends":
         return None
-    stages = []
+    stages: list[dict[str, Any]] = []
     start = _role_name(kb, profile.current_role)
     if start:
         stages.append({"name": f"Now: {start}", "months": None, "band": _band(kb, profile.current_role),

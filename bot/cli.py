@@ -33,15 +33,8 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 
 
 def _env() -> dict:
-    env = dict(os.environ)
-    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    for name, value in settings_module.store_defaults().items():
-        env.setdefault(name, value)
-    if settings_module.log_level(env):
-        env["LOG_LEVEL"] = settings_module.log_level(env).upper()     # Rasa takes DEBUG, not debug
-    return env
+    """The environment the servers and Rasa's commands run with (bot/settings.py)."""
+    return settings_module.child_environment()
 
 
 def _rasa(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -50,7 +43,8 @@ def _rasa(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 def build_knowledge() -> int:
     from knowledge.loader import main as loader_main
-    return loader_main([])
+    url = settings_module.database_url()
+    return loader_main([] if url is None else ["--database-url", url])
 
 
 def training_fingerprint(root: Path = ROOT) -> str:
@@ -147,7 +141,7 @@ def _wait_for(url: str, process: subprocess.Popen, seconds: float) -> bool:
 def rasa_api_args(env: dict) -> tuple[str, ...]:
     """Rasa's HTTP API (models, trackers, /conversations/...) stays off unless RASA_TOKEN is set;
     then it is on, and only for requests that carry the token (bot/server.py hands it to Rasa)."""
-    return ("--enable-api",) if env.get("RASA_TOKEN") else ()
+    return ("--enable-api",) if settings_module.rasa_token(env) else ()
 
 
 def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
@@ -158,6 +152,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     if credentials is None:
         credentials = write_credentials(ROOT / "var" / "credentials.yml")
     env = _env()
+    settings_module.check(env)
     env["ACTION_PORT"], env["BOT_PORT"] = str(cfg.action_port), str(cfg.bot_port)
     env.setdefault("ACTION_ENDPOINT_URL", cfg.action_url)
     from bot import worker_state
@@ -189,7 +184,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     rasa = subprocess.Popen([sys.executable, "-m", "bot.server", "run", "--model", str(model),
                              "--port", str(cfg.bot_port), "--interface", cfg.host,
                              "--credentials", str(credentials), "--endpoints", "endpoints.yml",
-                             "--cors", os.environ.get("WEB_ORIGINS", "*"), *rasa_api_args(env),
+                             "--cors", settings_module.web_origins(), *rasa_api_args(env),
                              *extra_rasa_args],
                             cwd=ROOT, env=env, preexec_fn=terminated_with_parent, **output("bot"))
     if not _wait_for(f"http://127.0.0.1:{cfg.bot_port}/", rasa, 180):
@@ -279,7 +274,7 @@ def run() -> int:
 def purge_on_schedule(cfg) -> None:
     # A database that is down for a moment must not stop the bot; the next round tries again.
     try:
-        retention.purge(_env()["TRACKER_STORE_URL"], cfg.retention_days)
+        retention.purge(settings_module.tracker_store_url(), cfg.retention_days)
     except Exception as error:
         print(f"could not delete old conversations this time: {error}", file=sys.stderr, flush=True)
 
@@ -328,7 +323,7 @@ def evaluate() -> int:
     prepare()
     with tempfile.TemporaryDirectory() as scratch:
         # its own ports and conversation store, so a running `make run` is left alone
-        os.environ.update({"BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
+        settings_module.export({"BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
                            # every conversation of the evaluation comes from this machine
                            "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "1000000",
                            "TRACKER_STORE_URL": f"sqlite:///{scratch}/trackers.sqlite",

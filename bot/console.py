@@ -3,7 +3,6 @@ and TensorFlow's lines go to files in var/log/ (one per server and port), and th
 a few lines saying what is on and where; LOG_LEVEL=debug puts everything back on the console."""
 from __future__ import annotations
 
-import os
 import socket
 import time
 import urllib.request
@@ -18,7 +17,7 @@ CHANNEL_NAMES = {"GuardedRestInput": "REST", "WebChatInput": "web widget (socket
                  "FeedbackInput": "ratings", "SlackChannel": "Slack", "TelegramChannel": "Telegram"}
 
 
-def verbose(env: Mapping[str, str] = os.environ) -> bool:
+def verbose(env: Mapping[str, str] | None = None) -> bool:
     return log_level(env) == "debug"
 
 

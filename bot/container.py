@@ -32,9 +32,8 @@ class ContainerError(SystemExit):
 
 
 def defaults(env: Mapping[str, str]) -> dict[str, str]:
-    action_port = env.get("ACTION_PORT") or "5055"
     return {**settings.store_defaults(),
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "ACTION_ENDPOINT_URL": settings.load(env).action_url,
             "WEB_ORIGINS": "*"}
 
 
@@ -75,7 +74,7 @@ def check(args: Sequence[str], env: Mapping[str, str]) -> None:
         return
     if "bot.server" not in args:
         raise ContainerError("--enable-api needs --auth-token, or bot.server with RASA_TOKEN set")
-    if not env.get("RASA_TOKEN"):
+    if not settings.rasa_token(env):
         raise ContainerError("--enable-api needs a token: set RASA_TOKEN")
 
 
@@ -84,6 +83,7 @@ def prepare(argv: Sequence[str], env: MutableMapping[str, str]) -> list[str]:
     if not argv:
         raise ContainerError("usage: python -m bot.container COMMAND [ARG...]")
     fill_defaults(env)
+    settings.check(env)
     args = [expand(arg, env) for arg in argv]
     check(args, env)
     credentials = option(args, "--credentials")
@@ -94,8 +94,9 @@ def prepare(argv: Sequence[str], env: MutableMapping[str, str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = prepare(list(sys.argv[1:] if argv is None else argv), os.environ)
-    os.execvp(args[0], args)
+    env = settings.environment()
+    args = prepare(list(sys.argv[1:] if argv is None else argv), env)
+    os.execvpe(args[0], args, env)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ class Report:
 
 
 def load_cases(directory: Path = CASES_DIR, pattern: str = "*.yml") -> list[dict]:
-    cases = []
+    cases: list[dict] = []
     for path in sorted(directory.glob(pattern)):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         cases.extend(data.get("cases") or [])

@@ -74,7 +74,8 @@ def read_rating(body: Any, sender: str | None = None) -> Rating:
     sender = sender if sender is not None else body.get("sender")
     if not printable_id(sender):
         raise FeedbackRefused('"sender" must be the conversation id (1 to 255 characters)')
-    rating = RATINGS.get(body.get("rating")) if isinstance(body.get("rating"), str) else None
+    given = body.get("rating")
+    rating = RATINGS.get(given) if isinstance(given, str) else None
     if rating is None:
         raise FeedbackRefused('"rating" must be "helpful" or "not_helpful"')
     turn = body.get("turn")
@@ -93,8 +94,8 @@ def read_rating(body: Any, sender: str | None = None) -> Rating:
 
 
 def store_url() -> str:
-    from bot.settings import store_defaults
-    return os.environ.get("TRACKER_STORE_URL") or store_defaults()["TRACKER_STORE_URL"]
+    from bot.settings import tracker_store_url
+    return tracker_store_url()
 
 
 @functools.lru_cache(maxsize=4)

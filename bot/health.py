@@ -23,11 +23,12 @@ def _knowledge_problem() -> Optional[str]:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot import settings
     from knowledge import db
     from knowledge.models import Meta
 
     try:
-        with db.engine_for().connect() as connection:
+        with db.engine_for(settings.database_url()).connect() as connection:
             built = connection.execute(select(Meta.value).where(Meta.key == "fingerprint")).scalar()
     except SQLAlchemyError as error:
         return f"cannot be read: {getattr(error, 'orig', error)}"
@@ -57,7 +58,7 @@ async def _store_problem(agent) -> Optional[str]:
 async def health(request: Request) -> response.HTTPResponse:
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or not agent.is_ready():
-        checks = {"model": "not loaded yet"}
+        checks: dict[str, str | None] = {"model": "not loaded yet"}
     else:
         knowledge, actions, store = await asyncio.gather(
             asyncio.to_thread(_knowledge_problem), _action_server_problem(agent), _store_problem(agent))

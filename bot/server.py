@@ -22,39 +22,42 @@ Here itself: one BLAS thread per worker, and Rasa's HTTP API token read from RAS
 than the command line (`_api_token`)."""
 from __future__ import annotations
 
-import os
 import sys
+from typing import Mapping
+
+from bot import settings
 
 # Each worker process encodes one message at a time for the answer retrieval (MiniLM's matrix
 # products); two BLAS threads in each of two workers on two cores fight over the CPU. Set before
 # numpy is first imported; an operator's own setting wins.
-for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_threads, "1")
+settings.export_defaults({name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                 "MKL_NUM_THREADS")})
 
 
-def _api_token(argv: list[str], env=os.environ) -> None:
+def _api_token(argv: list[str], env: Mapping[str, str] | None = None) -> None:
     """`--enable-api` (bot/cli.py passes it when RASA_TOKEN is set) gets `--auth-token` from
     RASA_TOKEN here, in the process: on the command line any local user could read it (ps). Rasa
     would serve the API without a token to anyone who asks, so that is refused."""
     if "--enable-api" not in argv or any(a.split("=")[0] in ("--auth-token", "--jwt-secret") for a in argv):
         return
-    if not env.get("RASA_TOKEN"):
+    token = settings.rasa_token(env)
+    if not token:
         raise SystemExit("Rasa's HTTP API needs a token: set RASA_TOKEN, or leave the API off")
-    argv += ["--auth-token", env["RASA_TOKEN"]]
+    argv += ["--auth-token", token]
 
 
 def main() -> None:
     from bot.rasa_patches import lean_imports
     lean_imports.keep_out_if_unused(sys.argv[1:])   # first: before anything imports Rasa's core
     from bot.rasa_patches.action_failures import reply_when_actions_fail
-    from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
-    from bot.rasa_patches.retried_turns import answer_repeats_from_the_store
-    from bot.rasa_patches.bounded_sessions import end_long_sessions
-    from bot.rasa_patches.store_health import apologise_when_the_store_is_lost
     from bot.rasa_patches.action_validation import validate_action_results_once
+    from bot.rasa_patches.bounded_sessions import end_long_sessions
+    from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
     from bot.rasa_patches.cors import credentials_only_for_listed_origins
     from bot.rasa_patches.frozen_model import freeze_the_loaded_model
     from bot.rasa_patches.request_limits import limit_requests
+    from bot.rasa_patches.retried_turns import answer_repeats_from_the_store
+    from bot.rasa_patches.store_health import apologise_when_the_store_is_lost
 
     validate_action_results_once()
     reply_when_actions_fail()

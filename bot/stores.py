@@ -32,12 +32,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot import settings
 from bot.rasa_patches.store_health import StoreLost
 
 logger = logging.getLogger(__name__)
 
-# How long a turn waits for the conversation database to come back before it gives up.
-RETRY_SECONDS = float(os.environ.get("TRACKER_STORE_RETRY_SECONDS", "30"))
 T = TypeVar("T")
 # Set on a tracker this store read or saved: how many of its events are stored. A turn reads
 # the conversation, adds to that same tracker and saves it, under the conversation's lock, so
@@ -104,8 +103,12 @@ class ConversationStore(SQLTrackerStore):
     """Rasa's SQL tracker store on the database `url` names (endpoints.yml passes it as
     `host`, as Rasa does for every store type)."""
 
+    engine: Any           # Rasa's SQLTrackerStore makes it; replaced below
+
     def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
                  event_broker: Optional[EventBroker] = None, **kwargs: Any) -> None:
+        # How long a turn waits for the database to come back before it gives up.
+        self.retry_seconds = settings.tracker_store_retry_seconds()
         url = sa.engine.make_url(host or "sqlite:///var/trackers.sqlite")
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
@@ -183,7 +186,7 @@ class ConversationStore(SQLTrackerStore):
         return None
 
     async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        deadline = time.monotonic() + RETRY_SECONDS
+        deadline = time.monotonic() + self.retry_seconds
         pause = 0.2
         while True:
             self._ensure_kept()

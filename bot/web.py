@@ -26,7 +26,7 @@ _HOST = re.compile(r"(?P<name>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d+)?")
 
 
 def web_port() -> int:
-    return settings._port("WEB_PORT", 8080)
+    return settings.web_port()
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Text
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
-from bot.settings import ROOT
+from bot.settings import worker_state_path
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, tickets TEXT NOT NULL)",
           "CREATE TABLE IF NOT EXISTS allowances (sender TEXT PRIMARY KEY, tokens REAL NOT NULL, "
@@ -53,9 +53,9 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, t
           "process TEXT NOT NULL, PRIMARY KEY (conversation_id, ticket))")
 
 
-def state_file(env: Mapping[str, str] = os.environ) -> Path:
-    return Path(env.get("WORKER_STATE_PATH")
-                or ROOT / "var" / f"workers-{env.get('BOT_PORT') or 5005}.sqlite")
+def state_file(env: Mapping[str, str] | None = None) -> Path:
+    """WORKER_STATE_PATH, else var/workers-<BOT_PORT>.sqlite (bot/settings.py)."""
+    return worker_state_path(env)
 
 
 def clear(path: Path) -> None:

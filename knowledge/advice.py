@@ -33,7 +33,7 @@ class Advisor:
     # -- entry points --------------------------------------------------------------------------
     def answer(self, topic: str, role: str | None = None, jurisdiction: str | None = None,
                other_role: str | None = None) -> Answer:
-        handler: Callable = getattr(self, f"_{topic}", None)
+        handler: Callable | None = getattr(self, f"_{topic}", None)
         if handler is None:
             raise ValueError(f"no answer for topic {topic!r}")
         role_view = self.kb.find_role(role) if role else None
@@ -201,7 +201,7 @@ class Advisor:
     def _older(self, answer: Answer, topics, role: RoleView | None = None,
                jurisdiction: str | None = None) -> Answer:
         """Add "older guides say..." when guidance on the topic has been replaced."""
-        for old, new in self.kb.superseded(topics, jurisdiction=jurisdiction or "england-wales")[:1]:
+        for old, _new in self.kb.superseded(topics, jurisdiction=jurisdiction or "england-wales")[:1]:
             if role is not None and old.roles and role.id not in old.roles:
                 continue
             period = f" ({old.period})" if old.period else ""
@@ -473,6 +473,7 @@ class Advisor:
             return self.unknown("the history of probation qualifications", jurisdiction, "history")
         names = [f"{r.name} ({r.period})" if r.period else r.name for r in old_routes[:4]]
         current = self.kb.replacement(old_routes[0].id)
+        assert current is not None, "the loader checks that a replaced route names its successor"
         text = ("Older routes into probation have been replaced: " + "; ".join(names) + ". "
                 f"Today the route to probation officer is PQiP ({current.name}).")
         answer = Answer(text).cite(*[r.summary for r in old_routes[:3]], current.summary)
@@ -599,6 +600,7 @@ class Advisor:
         elif plan.status == "not_yet" and route is None:
             text = "Not yet. " + " ".join(r.text for r in plan.reasons[:shown_reasons])
         else:
+            assert route is not None             # "recommend", or "not_yet" with a route
             length = route.length_text()
             said = length and str(route.length_months) in route.name
             length = f", which takes {length}" if length and not said else ""

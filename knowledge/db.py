@@ -1,8 +1,8 @@
-"""Where the knowledge base lives: the SQLite file under var/ unless DATABASE_URL names
-another SQLAlchemy database (PostgreSQL in a scaled deployment)."""
+"""Where the knowledge base lives: the SQLite file under var/ unless the caller names another
+SQLAlchemy database (PostgreSQL in a scaled deployment). knowledge/ reads no settings itself:
+the bot passes the URL DATABASE_URL gives (bot/settings.py)."""
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +16,8 @@ DEFAULT_PATH = ROOT / "var" / "knowledge.sqlite"
 
 
 def database_url(url: str | None = None) -> str:
-    return url or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_PATH}"
+    """`url`, or the SQLite file under var/ when it is None."""
+    return url or f"sqlite:///{DEFAULT_PATH}"
 
 
 @lru_cache(maxsize=8)

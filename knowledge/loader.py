@@ -3,8 +3,11 @@
 Validation happens entirely in memory before the database is touched, and the build runs in a
 single transaction, so a bad file leaves the previous knowledge base exactly as it was.
 
-    python -m knowledge.loader            # validate and build (DATABASE_URL or the SQLite default)
+    python -m knowledge.loader            # validate and build var/knowledge.sqlite
+    python -m knowledge.loader --database-url URL   # ... or the SQLAlchemy database URL names
     python -m knowledge.loader --check    # validate only
+
+`make kb` (`python -m bot kb`) builds the database DATABASE_URL names (bot/settings.py).
 """
 from __future__ import annotations
 
@@ -22,9 +25,22 @@ import yaml
 from sqlalchemy import delete, insert
 
 from knowledge import db, schema
-from knowledge.models import (Alias, Fact, FactRole, FactRoute, Jurisdiction, Meta, PayRate,
-                              Qualification, Role, RoleLink, Route, Source, Subject,
-                              TABLES_IN_ORDER)
+from knowledge.models import (
+    TABLES_IN_ORDER,
+    Alias,
+    Fact,
+    FactRole,
+    FactRoute,
+    Jurisdiction,
+    Meta,
+    PayRate,
+    Qualification,
+    Role,
+    RoleLink,
+    Route,
+    Source,
+    Subject,
+)
 from knowledge.names import KINDS as NAME_KINDS
 from knowledge.names import normalise, variants
 
@@ -641,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge.loader", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="validate only; do not build")
-    parser.add_argument("--database-url", help="defaults to $DATABASE_URL, else the SQLite file")
+    parser.add_argument("--database-url", help="defaults to the SQLite file var/knowledge.sqlite")
     parser.add_argument("--facts", default=str(FACTS_DIR), help="the directory of fact files")
     args = parser.parse_args(argv)
     try:

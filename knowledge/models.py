@@ -2,11 +2,13 @@
 builds from them and what the queries read."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+# SQLAlchemy 1.4 has no type hints (pyproject.toml, [tool.mypy]), so the base is typed as Any.
+Base: Any = declarative_base()
 
 
 class Meta(Base):
@@ -144,5 +146,5 @@ class Subject(Base):
 
 
 # Insert order respects the foreign keys; deletes run in reverse.
-TABLES_IN_ORDER = [Meta, Source, Jurisdiction, Alias, Role, RoleLink, PayRate, Route, Fact,
+TABLES_IN_ORDER: list[Any] = [Meta, Source, Jurisdiction, Alias, Role, RoleLink, PayRate, Route, Fact,
                    FactRole, FactRoute, Qualification, Subject]

@@ -8,16 +8,28 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, overload
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from knowledge import db, schema
-from knowledge.models import (Alias, Fact, FactRole, FactRoute, Jurisdiction, Meta, PayRate,
-                              Qualification, Role, RoleLink, Route, Source, Subject)
+from knowledge.models import (
+    Alias,
+    Fact,
+    FactRole,
+    FactRoute,
+    Jurisdiction,
+    Meta,
+    PayRate,
+    Qualification,
+    Role,
+    RoleLink,
+    Route,
+    Source,
+    Subject,
+)
 from knowledge.names import normalise
-
 
 ROUTE_SUMMARY_PREFIX = "route-"
 
@@ -97,7 +109,10 @@ class PayView:
 
     def amount_text(self) -> str:
         symbol = schema.CURRENCIES[self.currency]
-        money = lambda v: f"{symbol}{v:,.0f}" if v >= 100 else f"{symbol}{v:,.2f}"
+
+        def money(v: float) -> str:
+            return f"{symbol}{v:,.0f}" if v >= 100 else f"{symbol}{v:,.2f}"
+
         text = money(self.min)
         if self.max is not None and self.max != self.min:
             text += f" to {money(self.max)}"
@@ -373,7 +388,10 @@ class KnowledgeBase:
     def compare(self, first_id: str, second_id: str,
                 topics: tuple[str, ...] = ("band", "overview", "risk", "entry")) -> Comparison:
         rows = tuple((t, self.role_fact(first_id, t), self.role_fact(second_id, t)) for t in topics)
-        pick = lambda rid: next(iter(self.pay(rid)), None)
+
+        def pick(rid: str) -> PayView | None:
+            return next(iter(self.pay(rid)), None)
+
         return Comparison(self.role(first_id), self.role(second_id), rows,
                           (pick(first_id), pick(second_id)))
 
@@ -396,7 +414,7 @@ class KnowledgeBase:
         for old in self.facts(topic, role=role, jurisdiction=jurisdiction, include_superseded=True):
             if old.current:
                 continue
-            new = snap.facts.get(old.superseded_by)
+            new = snap.facts.get(old.superseded_by) if old.superseded_by else None
             while new is not None and not new.current and new.superseded_by in snap.facts:
                 new = snap.facts[new.superseded_by]
             if new is not None:
@@ -408,8 +426,13 @@ class KnowledgeBase:
         snap = self.snapshot()
         route = snap.routes.get(route_id)
         while route is not None and route.status != "current":
-            route = snap.routes.get(route.superseded_by)
+            route = snap.routes.get(route.superseded_by) if route.superseded_by else None
         return route
+
+    @overload
+    def value(self, fact_id: str, default: float) -> float: ...
+    @overload
+    def value(self, fact_id: str, default: None = None) -> float | None: ...
 
     def value(self, fact_id: str, default: float | None = None) -> float | None:
         fact = self.snapshot().facts.get(fact_id)

@@ -66,7 +66,7 @@ async def run(base_url: str, conversations: int, concurrency: int) -> dict:
             "p50_ms": percentile(latencies, 0.50), "p95_ms": percentile(latencies, 0.95),
             "p99_ms": percentile(latencies, 0.99), "throughput": round(len(latencies) / wall, 1),
             # which of the script's turns cost the most: the tail is made of them
-            "p50_ms_by_turn": {text: percentile(times, 0.50) for text, times in zip(SCRIPT, by_turn)}}
+            "p50_ms_by_turn": {text: percentile(times, 0.50) for text, times in zip(SCRIPT, by_turn, strict=True)}}
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -8,19 +8,18 @@ import json
 import os
 import resource
 import secrets
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import socket
-
 import requests
 
 from bot import cli, worker_state
 from bot.bench import load
-from bot.rasa_patches.bounded_sessions import TURNS_PER_SESSION
 from bot.processes import process_tree, terminated_with_parent
+from bot.rasa_patches.bounded_sessions import TURNS_PER_SESSION
 
 ROOT = cli.ROOT
 OUT = ROOT / "results"
@@ -159,7 +158,7 @@ def serve_and_load(model: Path, env: dict, launcher: str) -> dict:
         before = [cpu_seconds(pid) for pid in pids]
         twenty = load.drive(base, conversations=40, concurrency=20)
         cpu_ms = [round((cpu_seconds(pid) - b) * 1000 / max(1, twenty["turns"]), 2)
-                  for pid, b in zip(pids, before)]
+                  for pid, b in zip(pids, before, strict=True)]
         memory = {"rasa": memory_mb(rasa.pid), "actions": memory_mb(actions.pid)}
         accuracy, f1 = evaluate(base, token)
         # The shipped server only: the baseline's turns grow to about half a second each, and a

@@ -24,21 +24,24 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, TypeGuard
 
 from bot.channels.client_address import client_address, trusted_proxies
 from bot.channels.owned_ids import owned
+from bot.settings import MessageLimits, message_limits, worker_processes, worker_state_path
 
-DEFAULT_MAX_CHARS = 2000
-DEFAULT_PER_MINUTE = 30
-DEFAULT_PER_ADDRESS_PER_MINUTE = 600
+if TYPE_CHECKING:
+    from bot.worker_state import SharedAllowances
+
+DEFAULT_MAX_CHARS = MessageLimits.max_chars
+DEFAULT_PER_MINUTE = MessageLimits.per_minute
+DEFAULT_PER_ADDRESS_PER_MINUTE = MessageLimits.per_address_per_minute
 # Requests and socket.io frames above this are refused before anyone reads them (bot/server.py);
 # the longest message is 2000 characters of up to 4 bytes, so 64 KiB leaves room for any envelope.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -102,7 +105,7 @@ def _flat(value: Any) -> bool:
 class Verdict:
     text: str | None = None         # the cleaned message to hand on; None when refused
     reason: str | None = None
-    reply: str | None = None        # what to tell the person instead
+    reply: str = ""                 # what to tell the person instead; empty when accepted
     quiet: bool = False             # they were told already (a flood gets one "slow down")
     retry_after: int = 0            # seconds, for a rate-limited request
 
@@ -156,22 +159,24 @@ class MessageGuard:
                  per_address_per_minute: int = DEFAULT_PER_ADDRESS_PER_MINUTE,
                  proxies: str | None = None):
         self.max_chars = max_chars
-        self.limiter = RateLimiter(per_minute, clock=clock)
-        self.address_limiter = RateLimiter(per_address_per_minute, clock=clock)
+        # With several worker processes, allowances the workers share (`from_env`).
+        self.limiter: RateLimiter | SharedAllowances = RateLimiter(per_minute, clock=clock)
+        self.address_limiter: RateLimiter | SharedAllowances = RateLimiter(per_address_per_minute,
+                                                                           clock=clock)
         self.proxies = trusted_proxies(proxies)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "MessageGuard":
-        guard = cls(_positive(env, "MAX_MESSAGE_CHARS", DEFAULT_MAX_CHARS),
-                    _positive(env, "RATE_LIMIT_PER_MINUTE", DEFAULT_PER_MINUTE),
-                    per_address_per_minute=_positive(env, "RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
-                                                     DEFAULT_PER_ADDRESS_PER_MINUTE),
-                    proxies=env.get("TRUSTED_PROXIES"))
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "MessageGuard":
+        """The guard the settings describe (bot/settings.py: `message_limits`)."""
+        limits = message_limits(env)
+        guard = cls(limits.max_chars, limits.per_minute,
+                    per_address_per_minute=limits.per_address_per_minute,
+                    proxies=limits.trusted_proxies)
         if worker_processes(env) > 1:
-            from bot.worker_state import SharedAllowances, state_file
-            guard.limiter = SharedAllowances(guard.limiter.per_minute, path=state_file(env))
-            guard.address_limiter = SharedAllowances(guard.address_limiter.per_minute,
-                                                     path=state_file(env))
+            from bot.worker_state import SharedAllowances
+            path = worker_state_path(env)
+            guard.limiter = SharedAllowances(guard.limiter.per_minute, path=path)
+            guard.address_limiter = SharedAllowances(guard.address_limiter.per_minute, path=path)
         return guard
 
     def address(self, peer: str | None, forwarded_for: str | None) -> str:
@@ -203,7 +208,7 @@ class MessageGuard:
         return Verdict(text=cleaned)
 
     def wrap(self, channel: str, on_new_message: Callable[[Any], Awaitable[Any]]
-             ) -> Callable[[Any], Awaitable[Any]]:
+             ) -> Callable[..., Awaitable[Any]]:
         """For channels that answer through their output channel (socket.io, Slack, Telegram):
         a refused message is answered there, in the conversation, and Rasa never sees it."""
         async def guarded(message: Any, address: str | None = None) -> Any:
@@ -238,25 +243,6 @@ class MessageGuard:
         return (f"Too many messages are coming from your network address: I can take up to "
                 f"{self.address_limiter.per_minute} a minute from one address. Please wait a few "
                 "seconds, then ask again.")
-
-
-def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name) or str(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise SystemExit(f"{name} must be at least 1, not {value}")
-    return value
-
-
-def worker_processes(env: Mapping[str, str] = os.environ) -> int:
-    """How many processes the Rasa server runs (Sanic's workers, SANIC_WORKERS)."""
-    try:
-        return max(1, int(env.get("SANIC_WORKERS") or 1))
-    except ValueError:
-        return 1
 
 
 class RecentKeys:
@@ -308,7 +294,7 @@ def read_json(body: bytes) -> tuple[Any, str | None]:
         return None, "the request body is not valid JSON (a number in it is too long)"
 
 
-def printable_id(value: Any) -> bool:
+def printable_id(value: Any) -> TypeGuard[str]:
     """Sender and session ids: short strings with nothing a log, URL or SQL store chokes on."""
     return (isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS
             and not _NOT_IN_IDS.search(value))

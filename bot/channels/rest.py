@@ -77,10 +77,13 @@ def read_message(request: Request) -> dict[str, Any]:
     return body
 
 
+_KINDS: dict[type, str] = {list: "a JSON array", str: "a JSON string"}
+
+
 def _kind(value: Any) -> str:
     if value is None or isinstance(value, bool):
         return f"JSON {json.dumps(value)}"
-    return {list: "a JSON array", str: "a JSON string"}.get(type(value), "a JSON number")
+    return _KINDS.get(type(value), "a JSON number")
 
 
 class GuardedRestInput(RestInput):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
@@ -22,14 +21,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import feedback
+from bot import feedback, settings
 from bot.channels.guard import RecentKeys, default_guard, read_json
 from bot.channels.owned_ids import given, owned
 from bot.channels.route_text import timeline_text
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://slack.com/api/"
 NO_RETRY = {"X-Slack-No-Retry": "1"}
 # A rating button's action_id is RATE and the rating; its value is the turn it rates.
 RATE, RATING_BUTTONS = feedback.RATE, feedback.RATING_BUTTONS
@@ -129,15 +127,16 @@ class SlackChannel(SlackInput):
     @classmethod
     def from_credentials(cls, credentials: dict | None) -> "SlackChannel":
         credentials = credentials or {}
-        token, secret = (os.environ.get(name) for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
-        if not token or not secret:
+        config = settings.slack()
+        if config.missing():
             raise InvalidConfigException("the Slack channel needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
-        return cls(token, slack_channel=credentials.get("slack_channel"), slack_signing_secret=secret,
+        return cls(config.bot_token, slack_channel=credentials.get("slack_channel"),
+                   slack_signing_secret=config.signing_secret,
                    conversation_granularity=credentials.get("conversation_granularity", "sender"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        url = os.environ.get("SLACK_API_URL") or DEFAULT_API_URL
+        url = settings.slack().api_url
         self.api_url = url if url.endswith("/") else url + "/"
         # Slack retries for minutes and a replay must come within the 5-minute signature window,
         # so a few thousand recent keys (ten minutes' worth when the workers share them) do.
@@ -159,7 +158,7 @@ class SlackChannel(SlackInput):
         self._in_background(on_new_message(message))
 
     def _in_background(self, coroutine: Awaitable[Any]) -> None:
-        task = asyncio.create_task(coroutine)
+        task = asyncio.ensure_future(coroutine)
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
 
@@ -204,7 +203,8 @@ class SlackChannel(SlackInput):
         # A retry whose first delivery never reached us is still answered, once; every retry is
         # told not to come again.
         headers = NO_RETRY if request.headers.get("X-Slack-Retry-Num") else {}
-        if not self._recent.first_sight(isinstance(body.get("event_id"), str) and f"event:{body['event_id']}"):
+        event_id = body.get("event_id")
+        if not self._recent.first_sight(f"event:{event_id}" if isinstance(event_id, str) else None):
             return response.text("already answered", headers=NO_RETRY)
         event = body.get("event") or {}
         # One message can arrive as two events (`message` and `app_mention`, different event_ids).

@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import html
 import logging
-import os
 import secrets
 import uuid
 from collections import OrderedDict
@@ -28,15 +27,13 @@ from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot import feedback
-from bot.channels.guard import (RATE_LIMITED, RecentKeys, default_guard, read_json,
-                                worker_processes)
+from bot import feedback, settings
+from bot.channels.guard import RATE_LIMITED, RecentKeys, default_guard, read_json
 from bot.channels.owned_ids import given, owned
 from bot.channels.route_text import timeline_text
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.telegram.org"
 COMMANDS = {"/start": "/greet", "/help": "/help"}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # What a person can send instead of text; in a private chat they are told the bot reads text only.
@@ -140,7 +137,7 @@ class CallbackKeys:
         self._payloads: OrderedDict[str, str] = OrderedDict()
         self._size = size
         if shared is None:
-            shared = worker_processes() > 1
+            shared = settings.worker_processes() > 1
         self._shared = None
         if shared:
             from bot.worker_state import SharedPayloads
@@ -213,17 +210,16 @@ class TelegramChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict | None) -> "TelegramChannel":
-        names = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_URL")
-        token, username, webhook_url = (os.environ.get(name) for name in names)
-        if not (token and username and webhook_url):
-            raise InvalidConfigException(f"the Telegram channel needs {', '.join(names)}")
-        secret = os.environ.get("TELEGRAM_SECRET_TOKEN")
+        config = settings.telegram()
+        if config.missing():
+            raise InvalidConfigException(f"the Telegram channel needs {', '.join(config.NEEDED)}")
+        secret = config.secret_token
         if not secret:
             # setWebhook hands Telegram the secret at every start, so one made up now works too.
             logger.warning("TELEGRAM_SECRET_TOKEN is not set; using a secret made for this run")
             secret = secrets.token_urlsafe(32)
-        return cls(BotApi(os.environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL, token),
-                   username.lstrip("@"), webhook_url, secret)
+        return cls(BotApi(config.api_url, config.token), config.bot_username.lstrip("@"),
+                   config.webhook_url, secret)
 
     def __init__(self, api: BotApi, username: str, webhook_url: str, secret: str):
         self.api, self.username, self.webhook_url, self.secret = api, username, webhook_url, secret

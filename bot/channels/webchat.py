@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable
@@ -32,8 +31,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
-from bot import feedback
-from bot.channels.guard import MAX_REQUEST_BYTES, default_guard, printable_id
+from bot import feedback, settings
+from bot.channels.guard import MAX_REQUEST_BYTES, default_guard
 from bot.channels.owned_ids import owned
 from bot.channels.rated_output import RatedSocketIOOutput
 from bot.channels.widget_sessions import session_ids
@@ -52,7 +51,7 @@ NO_SESSION = ("This chat has not started its session yet, so I can't answer it. 
 
 def allowed_origins(setting: str | None = None) -> set[str] | None:
     """WEB_ORIGINS as a set of origins; None when every origin is allowed ("*" or unset)."""
-    raw = os.environ.get("WEB_ORIGINS", "*") if setting is None else setting
+    raw = settings.web_origins() if setting is None else setting
     origins = {o.rstrip("/") for o in re.split(r"[\s,]+", raw) if o}
     return None if not origins or "*" in origins else origins
 

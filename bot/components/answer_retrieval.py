@@ -29,8 +29,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
-                                       PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -316,7 +322,8 @@ class AnswerRetriever(GraphComponent):
                       conversation: Optional[Dict[str, Any]]) -> Optional[List[tuple]]:
         """The ranking for the message read together with the previous question, when the message
         leans on it and that reading fits better; None to keep the message's own ranking."""
-        previous = (conversation or {}).get("text")
+        conversation = conversation or {}
+        previous = conversation.get("text")
         if not isinstance(previous, str) or not previous.strip():
             return None
         leans = bool(_LEANS_BACK.search(text)) or len(text.split()) <= _SHORT
@@ -388,6 +395,7 @@ class AnswerRetriever(GraphComponent):
         """Every unit with its score, best first; with `previous` (a question already masked),
         the message is read as a follow-up to it."""
         index = self.index
+        assert index is not None, "the component is trained or loaded before it ranks"
         masked = [_REPEATS.sub(lambda m: m.group(1) or " ", t)
                   for t in [mask(text, entities)] + ([previous] if previous else [])]
         meaning = index["vectors"] @ self._query(self._encoded(self.encoder, masked))
@@ -430,7 +438,7 @@ class AnswerRetriever(GraphComponent):
             best = int(np.argmax(ordered))
             final = ordered - (ordered[best] - final[best])
         reranked = [(units[i]["id"], float(f), float(adjustments[i]))
-                    for f, i in sorted(zip(final, top), key=lambda p: -p[0])]
+                    for f, i in sorted(zip(final, top, strict=True), key=lambda p: -p[0])]
         rest = [(units[i]["id"], float((1 - weight) * per_unit[i]), float(adjustments[i]))
                 for i in order[len(top):50]]
         return reranked + rest
@@ -443,7 +451,7 @@ class AnswerRetriever(GraphComponent):
             known = {t: cache[t] for t in texts if t in cache}
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            known.update(zip(missing, model.encode(missing)))
+            known.update(zip(missing, model.encode(missing), strict=True))
         with self._recent_lock:
             for text in texts:
                 cache[text] = known[text]
@@ -471,6 +479,7 @@ class AnswerRetriever(GraphComponent):
         """Re-rank by the role and place the message names: a unit that holds in another
         jurisdiction, or only for other roles, moves down (knowledge.bank.Misfit)."""
         index = self.index
+        assert index is not None, "the component is trained or loaded before it ranks"
         tops, role_top = index["tops"], index["role_jurisdiction"]
         places = {e.get("value") for e in entities if e.get("entity") == "jurisdiction"} - {None}
         places_top = {tops.get(p) for p in places} - {None}
@@ -492,7 +501,7 @@ def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
     from knowledge.loader import knowledge_names
     facts_dir = Path(config["facts_dir"]) if config.get("facts_dir") else FACTS_DIR
     dataset = validate(facts_dir, required={})   # the index needs the bank, not the planner's facts
-    names = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts_dir))  # type: ignore[arg-type]
+    names = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts_dir))
     parent = {row["id"]: row["part_of_id"] for row in dataset.rows[Jurisdiction]}
 
     def top(jid):

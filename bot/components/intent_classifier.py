@@ -10,13 +10,13 @@ import json
 from typing import Any, Dict, Text
 
 import numpy as np
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
-from scipy.sparse import coo_matrix, csr_matrix
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from scipy.sparse import coo_matrix, csr_matrix
 from sklearn.linear_model import LogisticRegression
 
 ARRAYS, PARAMS = "weights.npz", "params.json"

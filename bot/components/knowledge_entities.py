@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, cast
 
 import spacy
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,6 +22,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.pipeline import EntityRuler
 
 from bot.rasa_patches.parse_context import CONVERSATION
 from knowledge.loader import knowledge_names
@@ -96,7 +97,7 @@ def _number(text: str) -> int:
 
 def build_pipeline(patterns: List[Dict[str, str]]) -> "spacy.language.Language":
     nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"}))
     ruler.add_patterns([{"label": p["label"], "pattern": p["pattern"], "id": p["id"]} for p in patterns])
     return nlp
 

@@ -92,10 +92,9 @@ class MiniLM:
         blocked = (1 - mask)[:, None, None, :] * -1e4        # padding takes no attention
         for layer in range(self.layers):
             at = f"encoder.layer.{layer}."
-
-            def split(name: str) -> np.ndarray:
-                return self._dense(x, at + name).reshape(batch, length, heads, size).transpose(0, 2, 1, 3)
-            query, key, value = (split("attention.self." + n) for n in ("query", "key", "value"))
+            query, key, value = [self._dense(x, at + "attention.self." + n)
+                                 .reshape(batch, length, heads, size).transpose(0, 2, 1, 3)
+                                 for n in ("query", "key", "value")]
             scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(size) + blocked
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.rasa_patches import mark
+
 logger = logging.getLogger(__name__)
 
 # Not a domain response: `rasa data validate --fail-on-warnings` refuses responses that no
@@ -16,8 +18,11 @@ TRY_AGAIN = "Sorry, I couldn't look that up just now. Please ask me again in a m
 
 
 def reply_when_actions_fail() -> None:
-    from rasa.core.actions.action import (ActionExecutionRejection, RemoteAction,
-                                          create_bot_utterance)
+    from rasa.core.actions.action import (
+        ActionExecutionRejection,
+        RemoteAction,
+        create_bot_utterance,
+    )
     from rasa.shared.exceptions import RasaException
 
     original = RemoteAction.run
@@ -34,5 +39,5 @@ def reply_when_actions_fail() -> None:
                          self.name(), error)
             return [create_bot_utterance({"text": TRY_AGAIN})]
 
-    run.replies_on_failure = True
+    mark(run, "replies_on_failure")
     RemoteAction.run = run

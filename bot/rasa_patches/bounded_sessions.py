@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 
+from bot.rasa_patches import mark
+
 TURNS_PER_SESSION = 20
 
 
@@ -64,5 +66,5 @@ def end_long_sessions() -> None:
                 and tracker.active_loop_name is None
                 and messages_in_latest_session(tracker) >= TURNS_PER_SESSION)
 
-    _has_session_expired.ends_long_sessions = True
+    mark(_has_session_expired, "ends_long_sessions")
     MessageProcessor._has_session_expired = _has_session_expired

@@ -16,6 +16,8 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 
+from bot.rasa_patches import mark
+
 logger = logging.getLogger(__name__)
 
 WAIT_SECONDS = 0.1
@@ -47,5 +49,5 @@ def never_lose_a_waiting_ticket() -> None:
         finally:
             self.cleanup(conversation_id, ticket)
 
-    lock.renews_expired_tickets = True
+    mark(lock, "renews_expired_tickets")
     lock_store.LockStore.lock = lock

@@ -1,6 +1,8 @@
 """CORS as WEB_ORIGINS means it (see `credentials_only_for_listed_origins`); tests/e2e/test_cors.py."""
 from __future__ import annotations
 
+from bot.rasa_patches import mark
+
 
 def credentials_only_for_listed_origins() -> None:
     """Rasa turns CORS credentials on for every origin (CORS_SUPPORTS_CREDENTIALS), so with
@@ -30,5 +32,5 @@ def credentials_only_for_listed_origins() -> None:
                    if listed is None else {"origins": sorted(listed), "supports_credentials": True})
         CORS(app, resources={r"/*": options}, automatic_options=True)
 
-    by_origin.by_origin = True
+    mark(by_origin, "by_origin")
     rasa.server.configure_cors = by_origin

@@ -1,6 +1,8 @@
 """The loaded model's objects moved out of the garbage collector's sight (see the function)."""
 from __future__ import annotations
 
+from bot.rasa_patches import mark
+
 
 def freeze_the_loaded_model() -> None:
     """Python's full garbage collection walks every object a process holds. With the model
@@ -26,5 +28,5 @@ def freeze_the_loaded_model() -> None:
         gc.freeze()
         return agent
 
-    load_then_freeze.freezes = True
+    mark(load_then_freeze, "freezes")
     rasa.core.run.load_agent_on_start = load_then_freeze

@@ -125,14 +125,15 @@ class _KeepOut(importlib.abc.MetaPathFinder):
         if root != "rasa":
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or not (spec.origin or "").endswith(".py"):
+        origin = spec.origin if spec is not None else None
+        if origin is None or not origin.endswith(".py"):
             return spec
-        with open(spec.origin, encoding="utf-8") as f:
+        with open(origin, encoding="utf-8") as f:
             definitions = heavy_definitions(f.read())
         if definitions is None:
             return spec                         # the ordinary spec: the module runs as usual
         return importlib.util.spec_from_loader(name, _StandInLoader(definitions),
-                                               origin=spec.origin)
+                                               origin=origin)
 
 
 def installed() -> bool:
@@ -150,16 +151,16 @@ def install() -> None:
 def _source_of(module: str) -> Optional[str]:
     """A module's source, found without importing it or its packages (whose `__init__` could
     import anything)."""
-    path = None
+    path, origin = None, None
     parts = module.split(".")
     for depth in range(1, len(parts) + 1):
         spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:depth]), path)
         if spec is None:
             return None
-        path = spec.submodule_search_locations
-    if not (spec.origin or "").endswith(".py"):
+        path, origin = spec.submodule_search_locations, spec.origin
+    if origin is None or not origin.endswith(".py"):
         return None
-    with open(spec.origin, encoding="utf-8") as f:
+    with open(origin, encoding="utf-8") as f:
         return f.read()
 
 
@@ -169,7 +170,10 @@ def served_classes(model_archive: str) -> Optional[List[str]]:
         with tarfile.open(model_archive, "r:gz") as archive:
             for member in archive:
                 if member.name.lstrip("./") == "metadata.json":
-                    metadata = json.load(archive.extractfile(member))
+                    extracted = archive.extractfile(member)
+                    if extracted is None:
+                        return None
+                    metadata = json.load(extracted)
                     return sorted({node["uses"] for node in
                                    metadata["predict_schema"]["nodes"].values()})
     except (OSError, tarfile.TarError, ValueError, KeyError, TypeError, AttributeError):
@@ -199,7 +203,7 @@ def model_to_serve(argv: Sequence[str]) -> Optional[str]:
     known, _ = parser.parse_known_args(list(argv[1:]))
     if known.remote_storage:
         return None
-    from rasa.model import get_local_model       # light: no TensorFlow (tested)
+    from rasa.model import get_local_model  # light: no TensorFlow (tested)
     from rasa.shared.constants import DEFAULT_MODELS_PATH
     try:
         return get_local_model(known.model or DEFAULT_MODELS_PATH)

@@ -15,8 +15,9 @@ def limit_requests() -> None:
     from sanic import response
     from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge
 
-    from bot.channels.guard import MAX_REQUEST_BYTES, worker_processes
+    from bot.channels.guard import MAX_REQUEST_BYTES
     from bot.health import health
+    from bot.settings import worker_processes
 
     configure_app = rasa.core.run.configure_app
 

@@ -14,6 +14,8 @@ import logging
 import re
 from typing import Any, Optional
 
+from bot.rasa_patches import mark
+
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -32,7 +34,7 @@ def replies_already_given(events: list, given_id: str) -> Optional[list]:
     """The bot's utterances after the latest user event, if that event carries `given_id`."""
     from rasa.shared.core.events import BotUttered, UserUttered
 
-    replies = []
+    replies: list = []
     for event in reversed(events):
         if isinstance(event, UserUttered):
             metadata = event.metadata or {}
@@ -66,5 +68,5 @@ def answer_repeats_from_the_store() -> None:
                 return None
         return await original(self, message)
 
-    handle_message.answers_repeats = True
+    mark(handle_message, "answers_repeats")
     MessageProcessor.handle_message = handle_message

@@ -164,7 +164,8 @@ def _rule_policy_cached_rule_matching() -> None:
 class _LRU:
     def __init__(self, size: int) -> None:
         from collections import OrderedDict
-        self._size, self._data = size, OrderedDict()
+        self._size = size
+        self._data: OrderedDict = OrderedDict()
 
     def get(self, key):
         value = self._data.get(key)
@@ -228,7 +229,7 @@ def _past_states_once_per_graph_run() -> None:
         if entry is not None:
             consumed = entry["consumed"]
             if (entry["domain"] is not domain or len(applied) < len(consumed)
-                    or any(a is not b for a, b in zip(applied, consumed))
+                    or any(a is not b for a, b in zip(applied, consumed, strict=False))
                     or any(fingerprint(e) != f for e, f in entry["users"])):
                 entry = None
         if entry is None:
@@ -328,23 +329,22 @@ def _no_deepcopy_for_disabled_debug_logs() -> None:
     import sys
     import types
 
-    import structlog
-
     import rasa.core.policies.memoization
     import rasa.core.policies.rule_policy
     import rasa.core.processor
+    import structlog
 
     def debug_enabled() -> bool:
         wrapper = structlog.get_config().get("wrapper_class")
         debug = getattr(wrapper, "debug", None)
         return debug is None or getattr(debug, "__name__", "") != "_nop"
 
-    def deepcopy(x, memo=None, _nil=[]):
+    def deepcopy(x, memo=None, _nil=None):
         return _copy.deepcopy(x, memo) if debug_enabled() else x
 
     shim = types.ModuleType("copy")
-    shim.__dict__.update({k: v for k, v in _copy.__dict__.items() if not k.startswith("__")})
-    shim.deepcopy = deepcopy
+    shim.__dict__.update({k: v for k, v in _copy.__dict__.items() if not k.startswith("__")},
+                         deepcopy=deepcopy)
     for module in (rasa.core.processor, rasa.core.policies.rule_policy,
                    rasa.core.policies.memoization):
         if getattr(module, "copy", None) is _copy:
@@ -561,7 +561,9 @@ def _count_vectors_built_directly() -> None:
     import numpy as np
     import scipy.sparse
     from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
-        DENSE_FEATURIZABLE_ATTRIBUTES, CountVectorsFeaturizer)
+        DENSE_FEATURIZABLE_ATTRIBUTES,
+        CountVectorsFeaturizer,
+    )
 
     rasas = CountVectorsFeaturizer._create_features
     ORIGINALS["count_vectors"] = rasas
@@ -617,7 +619,8 @@ def _count_vectors_built_directly() -> None:
         state = prepared.get(vectorizer)
         if state is None:
             state = prepared[vectorizer] = {"analyze": vectorizer.build_analyzer(), "tokens": {}}
-        sequence, sentence = [], []
+        sequence: list = []
+        sentence: list = []
         for tokens in all_tokens:
             if not tokens:
                 sequence.append(None)
@@ -645,8 +648,15 @@ def _applied_events_resumed() -> None:
     also depends on the names of every form ever activated in the conversation, future ones
     included: a new event activating a form not seen before makes it walk from the start.
     Callers get their own list, as from Rasa's."""
-    from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Restarted,
-                                         SessionStarted, UserUtteranceReverted, UserUttered)
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+        UserUttered,
+    )
     from rasa.shared.core.trackers import DialogueStateTracker
 
     ORIGINALS["applied_events"] = DialogueStateTracker.applied_events
@@ -676,7 +686,7 @@ def _applied_events_resumed() -> None:
         if held is not None:
             seen, loop_names, applied = held
             new = events[len(seen):]
-            if (len(events) >= len(seen) and all(a is b for a, b in zip(events, seen))
+            if (len(events) >= len(seen) and all(a is b for a, b in zip(events, seen, strict=False))
                     and loops_in(new) <= loop_names):
                 walk(self, new, loop_names, applied)
                 held[0] = events

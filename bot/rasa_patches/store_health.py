@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.rasa_patches import mark
+
 logger = logging.getLogger(__name__)
 
 APOLOGY = ("Sorry, something has gone wrong with where I keep our conversation, so I can't follow "
@@ -37,12 +39,16 @@ def apologise_when_the_store_is_lost() -> None:
 
     # Both are called from inside FailSafeTrackerStore's `except` blocks, before it falls back:
     # raising there ends its read or write with StoreLost instead.
-    for name in ("on_tracker_store_error", "on_tracker_store_retrieve_error"):
-        def passes_loss_through(self, error, _original=getattr(FailSafeTrackerStore, name)):
+    def passing_loss_through(rasas):
+        def passes_loss_through(self, error):
             if isinstance(error, StoreLost):
                 raise error
-            return _original(self, error)
-        setattr(FailSafeTrackerStore, name, passes_loss_through)
+            return rasas(self, error)
+        return passes_loss_through
+
+    for name in ("on_tracker_store_error", "on_tracker_store_retrieve_error"):
+        setattr(FailSafeTrackerStore, name,
+                passing_loss_through(getattr(FailSafeTrackerStore, name)))
 
     async def handle_message(self, message):
         try:
@@ -53,5 +59,5 @@ def apologise_when_the_store_is_lost() -> None:
                 return message.output_channel.messages
             return None
 
-    handle_message.apologises = True
+    mark(handle_message, "apologises")
     Agent.handle_message = handle_message

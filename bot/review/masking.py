@@ -43,8 +43,9 @@ def _mask_names(text: str) -> str:
                 break
             cursor, words = word.end(), words + 1
             space = re.match(r"[ \t]+", text[cursor:])
-            if words < 2 and space and _WORD.match(text, cursor + space.end()) \
-                    and _WORD.match(text, cursor + space.end()).group().lower() not in _NOT_NAMES:
+            following = _WORD.match(text, cursor + space.end()) if space else None
+            if words < 2 and space and following \
+                    and following.group().lower() not in _NOT_NAMES:
                 cursor += space.end()
             else:
                 break

@@ -47,7 +47,7 @@ def _groups(groups: list[Group], empty: str) -> str:
 def bar_chart(title: str, counts: dict[str, Counter]) -> str:
     """Stacked bars, answered and declined, one per label; the figures also go in a table."""
     if not counts:
-        return f'<p class="none">No questions in this period.</p>'
+        return '<p class="none">No questions in this period.</p>'
     labels = list(counts)[:20]
     most = max(sum(counts[k].values()) for k in labels) or 1
     bar, gap, left, height = 22, 6, 170, 20 + len(labels) * 28
@@ -55,7 +55,7 @@ def bar_chart(title: str, counts: dict[str, Counter]) -> str:
              f'width="640" height="{height}">']
     for i, label in enumerate(labels):
         y = 10 + i * (bar + gap)
-        x = left
+        x: float = left
         parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>')
         for outcome in ("answered", "declined"):
             width = 340 * counts[label][outcome] / most

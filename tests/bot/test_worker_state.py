@@ -137,7 +137,7 @@ def test_an_allowance_refills_at_the_rate_and_tells_once(tmp_path):
 
 @pytest.mark.parametrize("broken", ["", "two", "0", "-3"])
 def test_an_unreadable_worker_count_means_one(broken):
-    from bot.channels.guard import worker_processes
+    from bot.settings import worker_processes
     assert worker_processes({"SANIC_WORKERS": broken}) == 1
     assert worker_processes({"SANIC_WORKERS": "2"}) == 2
 

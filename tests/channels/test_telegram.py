@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from bot import settings
-from bot.channels.guard import worker_processes
+from bot.settings import worker_processes
 from bot.channels.telegram import CallbackKeys
 from tests.channels.conftest import (TELEGRAM_SECRET, TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_URL,
                                      running_bot)
