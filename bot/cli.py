@@ -54,8 +54,7 @@ def training_fingerprint(root: Path = ROOT) -> str:
     version."""
     from importlib.metadata import version
 
-    from knowledge.loader import validate
-    from knowledge.loader import knowledge_names
+    from knowledge.loader import knowledge_names, validate
 
     digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
     files = [root / "config.yml", root / "domain.yml", *(root / "data").rglob("*"),

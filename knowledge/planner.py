@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from knowledge.queries import FactView, KnowledgeBase, RouteView
-from knowledge.schema import PLANNER_FACTS, PLANNER_ROUTES
 
 # Profile fields the planner may say a plan depends on, in the order a form should ask them.
 ASKABLE = ("jurisdiction", "age", "qualification", "subject", "current_role", "months_service",

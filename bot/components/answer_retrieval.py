@@ -426,8 +426,8 @@ class AnswerRetriever(GraphComponent):
         weight = self._config["rerank_weight"]
         final = ((1 - weight) * per_unit[top] + weight * closeness)
         answers = index.get("answers")
-        has = index["has_answer"][top] if answers is not None else None
-        if has is not None and has.any() and self._config["answer_weight"]:
+        has = index["has_answer"][top] if answers is not None else np.zeros(len(top), dtype=bool)
+        if answers is not None and has.any() and self._config["answer_weight"]:
             # "is there extra money for London on PQiP?" is nearer the text that names the London
             # allowance than the one about relocation, though the bank's questions are not. The
             # text orders the units; it does not make the best one surer than its questions do,
@@ -496,9 +496,8 @@ class AnswerRetriever(GraphComponent):
 def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
     """The bank as plain data: units, their questions masked, and the maps re-ranking needs."""
     from bot.components.knowledge_entities import KnowledgeEntityExtractor
-    from knowledge.loader import FACTS_DIR, validate
+    from knowledge.loader import FACTS_DIR, knowledge_names, validate
     from knowledge.models import Fact, Jurisdiction, Role
-    from knowledge.loader import knowledge_names
     facts_dir = Path(config["facts_dir"]) if config.get("facts_dir") else FACTS_DIR
     dataset = validate(facts_dir, required={})   # the index needs the bank, not the planner's facts
     names = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts_dir))
