@@ -117,8 +117,7 @@ $(COMPOSE_SCHEMA): tests/deploy/compose-schema.txt | $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy
-# TO ENABLE once the code base has been formatted (`ruff format`, settings in pyproject.toml):
-#	$(VENV)/bin/ruff format --check
+	$(VENV)/bin/ruff format --check
 
 test: lint browser scale-tools schemas
 	$(PY) -m pytest

@@ -1,4 +1,5 @@
 """Actions that answer a question: read the intent, role and place, ask the advisor, send."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -36,17 +37,26 @@ PLAN_MARGIN = 0.1
 # someone's own order, and a follow-up such as "how long would that take me?" for off-topic.
 DIALOGUE_ACT_MARGIN = {"own_probation": 0.15, "out_of_scope": 0.05}
 # The entity that answers each question the route planner asks.
-FORM_ENTITY = {"qualification": "qualification", "subject": "subject", "age": "age",
-               "months_service": "months", "jurisdiction": "jurisdiction"}
+FORM_ENTITY = {
+    "qualification": "qualification",
+    "subject": "subject",
+    "age": "age",
+    "months_service": "months",
+    "jurisdiction": "jurisdiction",
+}
 # Words that carry no question of their own in a follow-up ("and in London?").
 _FOLLOW_UP_WORDS = frozenset(
     "and what about how for in a an the one ones there then that those them of at with as is are "
-    "it if so ok okay too also same but or please instead".split())
+    "it if so ok okay too also same but or please instead".split()
+)
+
 
 def unavailable(dispatcher: CollectingDispatcher, error: Exception) -> List[Dict[Text, Any]]:
     logger.error("knowledge base unavailable: %s", error)
-    dispatcher.utter_message(text="Sorry, I can't reach my knowledge base just now, so I can't "
-                                  "answer that reliably. Please try again in a minute.")
+    dispatcher.utter_message(
+        text="Sorry, I can't reach my knowledge base just now, so I can't "
+        "answer that reliably. Please try again in a minute."
+    )
     return []
 
 
@@ -60,8 +70,9 @@ class ActionAnswer(Action):
     def name(self) -> Text:
         return "action_answer"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         try:
             return self._run(dispatcher, tracker)
         except KnowledgeUnavailable as error:
@@ -69,9 +80,10 @@ class ActionAnswer(Action):
 
     def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
         requested = tracker.get_slot("requested_slot")
-        if (tracker.active_loop or {}).get("name") == "route_form" and \
-                context.entities(tracker, FORM_ENTITY.get(requested, "")):
-            return []   # "I have A levels" while the planner asks for it: the planner's answer
+        if (tracker.active_loop or {}).get("name") == "route_form" and context.entities(
+            tracker, FORM_ENTITY.get(requested, "")
+        ):
+            return []  # "I have A levels" while the planner asks for it: the planner's answer
         adv = advisor()
         message = tracker.latest_message
         answer: Answer | None
@@ -90,23 +102,27 @@ class ActionAnswer(Action):
             answer = adv.unknown_place(place or about.unknown_place)
             return self._send(dispatcher, tracker, answer, None, about, events)
         named = context.entity_values(tracker, "unit")
-        if named:                                    # a suggestion's button
+        if named:  # a suggestion's button
             unit = units.get(named[0])
             answer = self._render(adv, tracker, unit, about, details) if unit else None
             answer = answer or adv.unknown("that answer", about.jurisdiction)
             return self._send(dispatcher, tracker, answer, unit, about, events)
-        if intent == "what_about" and units.get(tracker.get_slot("unit") or "") is None \
-                and tracker.get_slot("topic"):
+        if (
+            intent == "what_about"
+            and units.get(tracker.get_slot("unit") or "") is None
+            and tracker.get_slot("topic")
+        ):
             # "what about in Scotland?" after an answer that came from a topic, not a unit
             topic = tracker.get_slot("topic") or ("region" if about.jurisdiction else "overview")
             if topic == "plan" or topic in ROLE_TOPICS or hasattr(adv, f"_{topic}"):
                 answer = self._topic(adv, tracker, topic, about, details)
                 return self._send(dispatcher, tracker, answer, None, about, events)
-        if found is None and self.decides_plan:      # the "Plan my route" button
+        if found is None and self.decides_plan:  # the "Plan my route" button
             return events + [SlotSet("wants_plan", True)]
-        if found is None:                            # a typed "/ask_question" naming no unit
-            return self._send(dispatcher, tracker, self._abstain(adv, tracker, [], about),
-                              None, about, events)
+        if found is None:  # a typed "/ask_question" naming no unit
+            return self._send(
+                dispatcher, tracker, self._abstain(adv, tracker, [], about), None, about, events
+            )
 
         found = self._in_context(adv, tracker, found, units)
         score = found.get("score") or 0.0
@@ -115,7 +131,7 @@ class ActionAnswer(Action):
             # details about the person ("I've been a PSO for 4 months, can I apply?") make the
             # answer theirs: the planner works from them and asks only what is still missing
             if best is None or best.id == PLAN_UNIT or score < ANSWER + PLAN_MARGIN or details:
-                return events + [SlotSet("wants_plan", True)]   # the planner asks next
+                return events + [SlotSet("wants_plan", True)]  # the planner asks next
             events.append(SlotSet("wants_plan", False))
         follow = self._follow_up(tracker, units, found, about, intent)
         if follow is not None:
@@ -124,19 +140,27 @@ class ActionAnswer(Action):
                 return self._send(dispatcher, tracker, answer, follow, about, events)
         margin = DIALOGUE_ACT_MARGIN.get(intent, 0.0)
         if intent == "out_of_scope" and (tracker.get_slot("unit") or tracker.get_slot("topic")):
-            margin = 0.0     # mid-conversation, "how long would that take me?" is a follow-up
+            margin = 0.0  # mid-conversation, "how long would that take me?" is a follow-up
         if intent in DIALOGUE_ACT_MARGIN and confidence >= 0.5 and score < ANSWER + margin:
             dispatcher.utter_message(response=f"utter_{intent}")
             return events
         parts = [p for p in found.get("parts") or [] if p.get("unit") in units]
         if len(parts) >= 2:
-            rendered = [self._render(adv, tracker, units[p["unit"]],
-                                     self._subject(adv, tracker, p.get("entities")), details)
-                        for p in parts]
+            rendered = [
+                self._render(
+                    adv,
+                    tracker,
+                    units[p["unit"]],
+                    self._subject(adv, tracker, p.get("entities")),
+                    details,
+                )
+                for p in parts
+            ]
             answers = [a for a in rendered if a is not None]
             if answers:
-                return self._send(dispatcher, tracker, _joined(answers), units[parts[-1]["unit"]],
-                                  about, events)
+                return self._send(
+                    dispatcher, tracker, _joined(answers), units[parts[-1]["unit"]], about, events
+                )
         unit = _unit(units, found)
         if unit is not None and score >= ANSWER:
             answer = self._render(adv, tracker, unit, about, details)
@@ -149,8 +173,9 @@ class ActionAnswer(Action):
             answer = self._topic(adv, tracker, "route", about, details)
             return self._send(dispatcher, tracker, answer, None, about, events)
         nearest = [units[r["unit"]] for r in found.get("ranking", []) if r.get("unit") in units]
-        return self._send(dispatcher, tracker, self._abstain(adv, tracker, nearest, about),
-                          None, about, events)
+        return self._send(
+            dispatcher, tracker, self._abstain(adv, tracker, nearest, about), None, about, events
+        )
 
     # -- what the question is about --------------------------------------------------------------
     @staticmethod
@@ -168,7 +193,7 @@ class ActionAnswer(Action):
 
     @staticmethod
     def _in_context(adv: Advisor, tracker: Tracker, found: dict, units: dict) -> dict:
-        """"Do they carry guns?" after a question about federal officers: a message that names
+        """ "Do they carry guns?" after a question about federal officers: a message that names
         no role or place is re-ranked for the role and place the conversation is about, so the
         federal firearms fact beats the England and Wales default."""
         if context.entities(tracker, "role") or context.entities(tracker, "jurisdiction"):
@@ -191,18 +216,36 @@ class ActionAnswer(Action):
                 continue
             where = unit.jurisdiction
             where_top = adv.kb.jurisdiction_chain(where)[-1] if where else None
-            score = entry["score"] - entry["fit"] + misfit(where, where_top, unit.roles, unit.params,
-                                                          places, places_top, roles, carried=True)
+            score = (
+                entry["score"]
+                - entry["fit"]
+                + misfit(
+                    where,
+                    where_top,
+                    unit.roles,
+                    unit.params,
+                    places,
+                    places_top,
+                    roles,
+                    carried=True,
+                )
+            )
             ranking.append({**entry, "score": round(score, 4)})
         if not ranking:
             return found
         ranking.sort(key=lambda e: -e["score"])
-        return {**found, "unit": ranking[0]["unit"], "score": ranking[0]["score"], "ranking": ranking}
+        return {
+            **found,
+            "unit": ranking[0]["unit"],
+            "score": ranking[0]["score"],
+            "ranking": ranking,
+        }
 
     @staticmethod
-    def _follow_up(tracker: Tracker, units: dict, found: dict, about: context.Subject,
-                   intent: str | None) -> UnitSpec | None:
-        """"And in London?", "what about a senior one?": the previous unit again, for the role
+    def _follow_up(
+        tracker: Tracker, units: dict, found: dict, about: context.Subject, intent: str | None
+    ) -> UnitSpec | None:
+        """ "And in London?", "what about a senior one?": the previous unit again, for the role
         or place this message names, when the message asks nothing else."""
         previous = units.get(tracker.get_slot("unit") or "")
         if previous is None:
@@ -218,15 +261,18 @@ class ActionAnswer(Action):
         text = tracker.latest_message.get("text") or ""
         for entity in sorted(named, key=lambda e: -(e.get("start") or 0)):
             if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
-                text = text[:entity["start"]] + " " + text[entity["end"]:]
+                text = text[: entity["start"]] + " " + text[entity["end"] :]
         rest = [w for w in re.findall(r"[a-z']+", text.lower()) if w not in _FOLLOW_UP_WORDS]
-        if len(rest) > 1 or (rest and found.get("score", 0) >= ANSWER and found.get("unit") != previous.id):
+        if len(rest) > 1 or (
+            rest and found.get("score", 0) >= ANSWER and found.get("unit") != previous.id
+        ):
             return None
         return previous
 
     # -- rendering -------------------------------------------------------------------------------
-    def _render(self, adv: Advisor, tracker: Tracker, unit: UnitSpec, about: context.Subject,
-                details: dict) -> Answer | None:
+    def _render(
+        self, adv: Advisor, tracker: Tracker, unit: UnitSpec, about: context.Subject, details: dict
+    ) -> Answer | None:
         if unit.kind == "fact":
             answer = adv.fact_unit(unit.fact or unit.id)
             if answer is not None:
@@ -236,37 +282,56 @@ class ActionAnswer(Action):
         answer.unit = unit.id
         return answer
 
-    def _topic(self, adv: Advisor, tracker: Tracker, topic: str, about: context.Subject,
-               details: dict) -> Answer:
+    def _topic(
+        self, adv: Advisor, tracker: Tracker, topic: str, about: context.Subject, details: dict
+    ) -> Answer:
         if topic == "plan":
             place = about.jurisdiction or tracker.get_slot("jurisdiction")
-            return adv.plan(dataclasses.replace(context.profile(tracker), **details, jurisdiction=place))
+            return adv.plan(
+                dataclasses.replace(context.profile(tracker), **details, jurisdiction=place)
+            )
         if about.unknown_role and topic in ROLE_TOPICS:
             return adv.unknown_role(about.unknown_role)
         if topic == "age":
             # "I'm 19, do I have to wait?" is about their age, whatever else they have said
             age = details.get("age") or tracker.get_slot("age")
-            return adv.age_for(int(age), about.role, about.jurisdiction) if age else \
-                adv.answer(topic, about.role, about.jurisdiction, about.other_role)
+            return (
+                adv.age_for(int(age), about.role, about.jurisdiction)
+                if age
+                else adv.answer(topic, about.role, about.jurisdiction, about.other_role)
+            )
         if topic in PERSONAL_TOPICS and (details or self._has_background(tracker)):
             # "I'm 40 with a degree, what do I need...": answer for this person, not in general
             profile = dataclasses.replace(context.profile(tracker), **details)  # slot = field name
             if about.jurisdiction:
                 profile = dataclasses.replace(profile, jurisdiction=about.jurisdiction)
-            named = [e.get("value") for e in context.entities(tracker, "role") if e.get("role") is None]
-            if named and topic != "skip_pso":   # a role named now, not one carried from before
+            named = [
+                e.get("value") for e in context.entities(tracker, "role") if e.get("role") is None
+            ]
+            if named and topic != "skip_pso":  # a role named now, not one carried from before
                 profile = dataclasses.replace(profile, target=named[0])
-            answer = adv.skip_pso_for(profile) if topic == "skip_pso" else adv.plan(profile, brief=True)
+            answer = (
+                adv.skip_pso_for(profile) if topic == "skip_pso" else adv.plan(profile, brief=True)
+            )
             answer.topic = topic if topic == "skip_pso" else answer.topic
             return answer
         return adv.answer(topic, about.role, about.jurisdiction, about.other_role)
 
     @staticmethod
     def _has_background(tracker: Tracker) -> bool:
-        return any(tracker.get_slot(s) is not None for s in ("qualification", "subject", "current_role"))
+        return any(
+            tracker.get_slot(s) is not None for s in ("qualification", "subject", "current_role")
+        )
 
-    def _suggest_neighbours(self, answer: Answer, units: dict, found: dict, unit: UnitSpec,
-                            about: context.Subject, adv: Advisor) -> None:
+    def _suggest_neighbours(
+        self,
+        answer: Answer,
+        units: dict,
+        found: dict,
+        unit: UnitSpec,
+        about: context.Subject,
+        adv: Advisor,
+    ) -> None:
         """After a specific fact, offer the next nearest questions the bank can answer."""
         if answer.suggestions:
             return
@@ -276,11 +341,17 @@ class ActionAnswer(Action):
             if other is not None and other.id != unit.id:
                 answer.suggest(_unit_suggestion(other, about.role, role_name), limit=2)
 
-    def _abstain(self, adv: Advisor, tracker: Tracker, nearest: list, about: context.Subject) -> Answer:
-        if about.unknown_role:                       # "what band is an astronaut?"
+    def _abstain(
+        self, adv: Advisor, tracker: Tracker, nearest: list, about: context.Subject
+    ) -> Answer:
+        if about.unknown_role:  # "what band is an astronaut?"
             return adv.unknown_role(about.unknown_role)
-        answer = Answer("Sorry, I don't have an answer to that in what I know about probation "
-                        "careers, so I won't guess.", kind="unknown", topic="abstain")
+        answer = Answer(
+            "Sorry, I don't have an answer to that in what I know about probation "
+            "careers, so I won't guess.",
+            kind="unknown",
+            topic="abstain",
+        )
         role_name = self._role_name(adv, about.role)
         offered = [_unit_suggestion(u, about.role, role_name) for u in nearest[:3]]
         if offered:
@@ -296,24 +367,31 @@ class ActionAnswer(Action):
         return Advisor.short(view) if view else None
 
     @staticmethod
-    def _send(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer,
-              unit: UnitSpec | None, about: context.Subject, events: list) -> List[Dict[Text, Any]]:
+    def _send(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        answer: Answer,
+        unit: UnitSpec | None,
+        about: context.Subject,
+        events: list,
+    ) -> List[Dict[Text, Any]]:
         send(dispatcher, answer)
         events.append(SlotSet("topic", answer.topic))
         if answer.kind != "unknown" or unit is not None:
             events.append(SlotSet("unit", unit.id if unit else None))
         if answer.role:
             events.append(SlotSet("role", answer.role))
-        elif tracker.get_slot("role") and (about.unknown_role or answer.kind == "unknown"
-                                           and about.role is None):
-            events.append(SlotSet("role", None))     # so the unknown role is not carried over
+        elif tracker.get_slot("role") and (
+            about.unknown_role or answer.kind == "unknown" and about.role is None
+        ):
+            events.append(SlotSet("role", None))  # so the unknown role is not carried over
         if about.jurisdiction != tracker.get_slot("jurisdiction") or answer.jurisdiction:
             events.append(SlotSet("jurisdiction", answer.jurisdiction or about.jurisdiction))
         return events
 
 
 class ActionPlanOrAnswer(ActionAnswer):
-    """"Plan my route"-like messages: sets `wants_plan`, which the rules follow into the route
+    """ "Plan my route"-like messages: sets `wants_plan`, which the rules follow into the route
     planner, unless the message asked something the bank answers by itself ("how do I become a
     PO in Glasgow?"), which is answered at once. A separate action because Rasa's rules require
     an action to set the same slots wherever it runs."""
@@ -325,8 +403,9 @@ class ActionPlanOrAnswer(ActionAnswer):
 
 
 def _unit_suggestion(unit: UnitSpec, role: str | None, role_name: str | None) -> Suggestion:
-    return Suggestion.unit(bank.title(unit, role_name), unit.id,
-                           role=role if "role" in unit.params else None)
+    return Suggestion.unit(
+        bank.title(unit, role_name), unit.id, role=role if "role" in unit.params else None
+    )
 
 
 def _unit(units: dict[str, UnitSpec], found: dict) -> UnitSpec | None:

@@ -1,6 +1,7 @@
 """What a person means, as the NLU understood it: the role and place they are asking about and
 what they have told us about themselves (entities, with the role "held" for what they hold),
 carried across turns in the slots. Nothing here reads the message's text."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,13 +17,14 @@ UNKNOWN_PLACE = "unknown_place"
 
 QUESTION_INTENTS = ("ask_question",)
 
+
 @dataclass(frozen=True)
 class Subject:
     role: str | None
     other_role: str | None
     jurisdiction: str | None
     unknown_role: str | None = None
-    unknown_place: str | None = None      # "in Ontario": a place the knowledge base does not cover
+    unknown_place: str | None = None  # "in Ontario": a place the knowledge base does not cover
 
 
 def entities(tracker: Tracker, kind: str) -> list[dict]:
@@ -68,7 +70,9 @@ def subject(tracker: Tracker, part: list[dict] | None = None) -> Subject:
     `part` holds the entities of one part of a message that asks two things."""
     if part is not None:
         asked = list(dict.fromkeys(e.get("value") for e in part if e.get("entity") == "role"))
-        places = list(dict.fromkeys(e.get("value") for e in part if e.get("entity") == "jurisdiction"))
+        places = list(
+            dict.fromkeys(e.get("value") for e in part if e.get("entity") == "jurisdiction")
+        )
     else:
         asked = [r for r in entity_values(tracker, "role") if r != held_role(tracker)]
         places = entity_values(tracker, "jurisdiction")
@@ -77,13 +81,19 @@ def subject(tracker: Tracker, part: list[dict] | None = None) -> Subject:
         if elsewhere:
             return Subject(asked[0] if asked else None, None, None, unknown_place=elsewhere[0])
     if asked:
-        return Subject(asked[0], asked[1] if len(asked) > 1 else None, places[0] if places else None)
-    unknown = [e.get("value") for e in (part if part is not None else entities(tracker, UNKNOWN_ROLE))
-               if e.get("entity") == UNKNOWN_ROLE]
+        return Subject(
+            asked[0], asked[1] if len(asked) > 1 else None, places[0] if places else None
+        )
+    unknown = [
+        e.get("value")
+        for e in (part if part is not None else entities(tracker, UNKNOWN_ROLE))
+        if e.get("entity") == UNKNOWN_ROLE
+    ]
     if unknown:
         return Subject(None, None, places[0] if places else None, unknown_role=unknown[0])
-    return Subject(tracker.get_slot("role"), None,
-                   places[0] if places else tracker.get_slot("jurisdiction"))
+    return Subject(
+        tracker.get_slot("role"), None, places[0] if places else tracker.get_slot("jurisdiction")
+    )
 
 
 def _int(value) -> int | None:

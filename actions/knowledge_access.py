@@ -1,5 +1,6 @@
 """One knowledge base and advisor per action-server process, opened on first use (not at
 import), and built from the fact files if the database is still empty."""
+
 from __future__ import annotations
 
 import logging
@@ -25,11 +26,14 @@ def advisor() -> Advisor:
                     kb.snapshot()
                 except KnowledgeUnavailable:
                     from knowledge.loader import KnowledgeError, load
+
                     try:
                         report = load(url)
                     except KnowledgeError as error:
                         raise KnowledgeUnavailable(str(error)) from error
-                    logger.info("built the knowledge base from the fact files in %.2f s", report.seconds)
+                    logger.info(
+                        "built the knowledge base from the fact files in %.2f s", report.seconds
+                    )
                     kb.snapshot()
                 _advisor = Advisor(kb)
     return _advisor

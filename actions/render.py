@@ -1,5 +1,6 @@
 """Hands a structured answer to Rasa. The text carries the source line so that plain channels
 (REST, the terminal) show it; the structure rides along for channels that render it richly."""
+
 from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher

@@ -1,5 +1,6 @@
 """The route-planner form: it asks only for what the plan still depends on, checks each answer,
 and hands the finished profile to the planner."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,15 +23,32 @@ from knowledge.planner import Profile
 from knowledge.queries import KnowledgeUnavailable
 
 # Planner field -> the slot the form asks for it with.
-SLOT_FOR = {"jurisdiction": "jurisdiction", "age": "age", "qualification": "qualification",
-            "subject": "subject", "modules": "modules", "months_service": "months_service"}
+SLOT_FOR = {
+    "jurisdiction": "jurisdiction",
+    "age": "age",
+    "qualification": "qualification",
+    "subject": "subject",
+    "modules": "modules",
+    "months_service": "months_service",
+}
 
 # Messages that are not an answer to the form's question: let the rules handle them.
-NOT_AN_ANSWER = set(context.QUESTION_INTENTS) | {"stop", "bot_challenge", "help", "greet",
-                                                 "goodbye", "out_of_scope", "own_probation"}
+NOT_AN_ANSWER = set(context.QUESTION_INTENTS) | {
+    "stop",
+    "bot_challenge",
+    "help",
+    "greet",
+    "goodbye",
+    "out_of_scope",
+    "own_probation",
+}
 _NUMBER = re.compile(r"\b(\d{1,4})\b")
-_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
-                                     "twelve".split())}
+_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
 _LEVEL = re.compile(r"\blevel\s*([1-8])\b", re.I)
 _NONE = re.compile(r"\b(none|nothing|no qualifications?|no quals|haven'?t got any|not any)\b", re.I)
 _YES = re.compile(r"^\s*(y|yes|yeah|yep|yup|sure|i did|it did|they did|correct|definitely)\b", re.I)
@@ -67,15 +85,21 @@ class ValidateRouteForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_route_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         # "I'm a PSO" must outlive this turn, or the next question would forget it
         _, profile_events = profile_with_message(tracker)
         tracker.add_slots(profile_events)
         return profile_events + await super().run(dispatcher, tracker, domain)
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
         profile, _ = profile_with_message(tracker)
         try:
             plan = advisor().planner.plan(profile)
@@ -195,8 +219,9 @@ class ActionPlanRoute(Action):
     def name(self) -> Text:
         return "action_plan_route"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         try:
             adv = advisor()
             profile, events = profile_with_message(tracker)
@@ -209,8 +234,11 @@ class ActionPlanRoute(Action):
             if place is not None:
                 profile = dataclasses.replace(profile, jurisdiction=adv.kb.find_jurisdiction(place))
             plan = adv.planner.plan(profile)
-            send(dispatcher, adv.describe_plan(plan, profile),
-                 timeline=timeline(adv.kb, plan, profile))
+            send(
+                dispatcher,
+                adv.describe_plan(plan, profile),
+                timeline=timeline(adv.kb, plan, profile),
+            )
         except KnowledgeUnavailable as error:
             return unavailable(dispatcher, error)
         return events + [SlotSet("topic", "plan")]
@@ -221,8 +249,12 @@ def unknown_place(adv: Advisor, name: str) -> Answer:
     covered = adv.covered_places()
     names = [place for _, place in covered]
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
-    answer = Answer(f"I don't know about the place \"{name}\". I cover {listed}.",
-                    kind="unknown", topic="plan")
-    return answer.suggest(*(Suggestion.ask(f"Plan my route in {place}", "inform", jurisdiction=jid)
-                            for jid, place in covered))
-
+    answer = Answer(
+        f"I don't know about the place \"{name}\". I cover {listed}.", kind="unknown", topic="plan"
+    )
+    return answer.suggest(
+        *(
+            Suggestion.ask(f"Plan my route in {place}", "inform", jurisdiction=jid)
+            for jid, place in covered
+        )
+    )

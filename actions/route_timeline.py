@@ -2,6 +2,7 @@
 band, where it leads, the total, and why each step. It travels beside the answer's text (the
 text is unchanged), for channels that draw it: the widget as an SVG, the others as a compact
 text line (bot/channels/route_text.py)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,15 +31,32 @@ def timeline(kb: KnowledgeBase, plan: Plan, profile: Profile) -> dict | None:
     stages: list[dict[str, Any]] = []
     start = _role_name(kb, profile.current_role)
     if start:
-        stages.append({"name": f"Now: {start}", "months": None, "band": _band(kb, profile.current_role),
-                       "why": "Where you are now."})
-    stages.append({"name": route.name, "months": route.length_months,
-                   "months_max": route.length_max_months, "length": route.length_text(),
-                   "band": _band(kb, route.employed_as),
-                   "why": plan.reasons[0].text if plan.reasons else route.summary.text})
+        stages.append(
+            {
+                "name": f"Now: {start}",
+                "months": None,
+                "band": _band(kb, profile.current_role),
+                "why": "Where you are now.",
+            }
+        )
+    stages.append(
+        {
+            "name": route.name,
+            "months": route.length_months,
+            "months_max": route.length_max_months,
+            "length": route.length_text(),
+            "band": _band(kb, route.employed_as),
+            "why": plan.reasons[0].text if plan.reasons else route.summary.text,
+        }
+    )
     end = _role_name(kb, route.leads_to)
     if end:
-        stages.append({"name": end, "months": None, "band": _band(kb, route.leads_to),
-                       "why": "Where the route leads."})
+        stages.append(
+            {
+                "name": end,
+                "months": None,
+                "band": _band(kb, route.leads_to),
+                "why": "Where the route leads.",
+            }
+        )
     return {"stages": stages, "total": route.length_text(), "status": plan.status}
-

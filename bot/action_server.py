@@ -12,6 +12,7 @@ one such request stalls every conversation the server is answering. Here:
 - a body over MAX_REQUEST_BYTES, or one that inflates past it, gets a 413 with a JSON {"error"}.
 
 The app is rasa_sdk's own (`create_app`), with its routes and executor unchanged."""
+
 from __future__ import annotations
 
 import hmac
@@ -46,8 +47,10 @@ def on_loopback(host: str) -> bool:
 def exposure_problem(host: str, token: str) -> str | None:
     if on_loopback(host) or token:
         return None
-    return (f"the action server would answer anyone who can reach {host}: set ACTION_SERVER_TOKEN "
-            "(the Rasa server sends it), or leave ACTION_HOST unset to listen on 127.0.0.1 only")
+    return (
+        f"the action server would answer anyone who can reach {host}: set ACTION_SERVER_TOKEN "
+        "(the Rasa server sends it), or leave ACTION_HOST unset to listen on 127.0.0.1 only"
+    )
 
 
 def _refuse(status: HTTPStatus, error: str) -> response.HTTPResponse:
@@ -55,9 +58,11 @@ def _refuse(status: HTTPStatus, error: str) -> response.HTTPResponse:
 
 
 def _too_large() -> response.HTTPResponse:
-    return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                   f"the request is larger than the action server accepts "
-                   f"({MAX_REQUEST_BYTES // (1024 * 1024)} MB)")
+    return _refuse(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        f"the request is larger than the action server accepts "
+        f"({MAX_REQUEST_BYTES // (1024 * 1024)} MB)",
+    )
 
 
 def _inflates_too_far(body: bytes) -> bool:
@@ -65,7 +70,7 @@ def _inflates_too_far(body: bytes) -> bool:
     try:
         inflater.decompress(body, MAX_REQUEST_BYTES + 1)
     except zlib.error:
-        return False                   # not ours to judge: rasa_sdk answers it as it would
+        return False  # not ours to judge: rasa_sdk answers it as it would
     return bool(inflater.unconsumed_tail)
 
 
@@ -76,11 +81,16 @@ def guard(app: Sanic, token: str) -> Sanic:
 
     @app.on_request
     async def admit(request: Request):
-        if token and request.path not in OPEN_PATHS and not hmac.compare_digest(
-                request.headers.get("authorization", "").encode(), expected):
+        if (
+            token
+            and request.path not in OPEN_PATHS
+            and not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected)
+        ):
             logger.warning("refused an action server request without the token from %s", request.ip)
-            return _refuse(HTTPStatus.UNAUTHORIZED, "this action server needs the token the Rasa "
-                           "server sends (ACTION_SERVER_TOKEN)")
+            return _refuse(
+                HTTPStatus.UNAUTHORIZED,
+                "this action server needs the token the Rasa server sends (ACTION_SERVER_TOKEN)",
+            )
         if request.headers.get("content-encoding") == "deflate" and _inflates_too_far(request.body):
             return _too_large()
         return None
@@ -101,15 +111,24 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(problem)
     # as rasa_sdk's own `python -m rasa_sdk` does
     utils.configure_colored_logging(args.loglevel)
-    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file,
-                                 args.loglevel, args.logging_config_file)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME),
+        args.log_file,
+        args.loglevel,
+        args.logging_config_file,
+    )
     utils.update_sanic_log_level()
-    app = guard(create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload),
-                cfg.action_token)
+    app = guard(
+        create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload),
+        cfg.action_token,
+    )
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
-    app.run(cfg.action_host, args.port,
-            ssl=create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password),
-            workers=utils.number_of_sanic_workers())
+    app.run(
+        cfg.action_host,
+        args.port,
+        ssl=create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password),
+        workers=utils.number_of_sanic_workers(),
+    )
 
 
 if __name__ == "__main__":

@@ -1,14 +1,15 @@
 """`python -m bot COMMAND`: what the Makefile targets run.
 
-    kb        validate the fact files and build the knowledge database
-    train     train a model, unless one already matches the data and config
-    run       the action server, the Rasa server and the chat widget's page; Ctrl-C stops all
-    shell     chat in the terminal
-    validate  rasa data validate
-    eval      answer-level accuracy over REST (results/eval.md) and the held-out NLU report
-    review    the editors' review page, results/review.html (--since, --channel; see --help)
-    purge     delete conversations and ratings older than CONVERSATION_RETENTION_DAYS
+kb        validate the fact files and build the knowledge database
+train     train a model, unless one already matches the data and config
+run       the action server, the Rasa server and the chat widget's page; Ctrl-C stops all
+shell     chat in the terminal
+validate  rasa data validate
+eval      answer-level accuracy over REST (results/eval.md) and the held-out NLU report
+review    the editors' review page, results/review.html (--since, --channel; see --help)
+purge     delete conversations and ratings older than CONVERSATION_RETENTION_DAYS
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,6 +44,7 @@ def _rasa(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 def build_knowledge() -> int:
     from knowledge.loader import main as loader_main
+
     url = settings_module.database_url()
     return loader_main([] if url is None else ["--database-url", url])
 
@@ -57,15 +59,22 @@ def training_fingerprint(root: Path = ROOT) -> str:
     from knowledge.loader import knowledge_names, validate
 
     digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
-    files = [root / "config.yml", root / "domain.yml", *(root / "data").rglob("*"),
-             *(root / "bot" / "components").glob("*.py")]
+    files = [
+        root / "config.yml",
+        root / "domain.yml",
+        *(root / "data").rglob("*"),
+        *(root / "bot" / "components").glob("*.py"),
+    ]
     for path in sorted(p for p in files if p.is_file()):
         digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
         digest.update(path.read_bytes())
     digest.update(json.dumps(knowledge_names(root / "knowledge" / "facts")).encode())
     for unit in validate(root / "knowledge" / "facts").units:
-        digest.update(json.dumps([unit.id, unit.kind, unit.params, unit.jurisdiction, unit.roles,
-                                  unit.questions]).encode())
+        digest.update(
+            json.dumps(
+                [unit.id, unit.kind, unit.params, unit.jurisdiction, unit.roles, unit.questions]
+            ).encode()
+        )
     return digest.hexdigest()
 
 
@@ -80,8 +89,12 @@ def train(force: bool = False, quiet: bool = False) -> int:
     cfg = settings_module.load()
     fingerprint = training_fingerprint()
     current = latest_model(cfg.models_dir)
-    if not force and current is not None and _fingerprint_file(current).is_file() \
-            and _fingerprint_file(current).read_text().strip() == fingerprint:
+    if (
+        not force
+        and current is not None
+        and _fingerprint_file(current).is_file()
+        and _fingerprint_file(current).read_text().strip() == fingerprint
+    ):
         print(f"{current.name} is up to date with the data, domain and config; not retraining")
         return 0
     args = ["train", "--out", str(cfg.models_dir), "--quiet"]
@@ -143,8 +156,9 @@ def rasa_api_args(env: dict) -> tuple[str, ...]:
     return ("--enable-api",) if settings_module.rasa_token(env) else ()
 
 
-def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
-                  credentials: Path | None = None, quiet: bool = False) -> list[subprocess.Popen]:
+def start_servers(
+    cfg, extra_rasa_args: tuple[str, ...] = (), credentials: Path | None = None, quiet: bool = False
+) -> list[subprocess.Popen]:
     """Start the action server, then the Rasa server; returns both processes once each answers.
     Without `credentials`, the channels are those the environment configures. `quiet` sends
     their output to var/log/ rather than this console (bot/console.py)."""
@@ -155,6 +169,7 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     env["ACTION_PORT"], env["BOT_PORT"] = str(cfg.action_port), str(cfg.bot_port)
     env.setdefault("ACTION_ENDPOINT_URL", cfg.action_url)
     from bot import worker_state
+
     worker_state.clear(worker_state.state_file(env))
     logs = {}
 
@@ -168,24 +183,58 @@ def start_servers(cfg, extra_rasa_args: tuple[str, ...] = (),
     def failed(what: str, name: str) -> SystemExit:
         if name not in logs:
             return SystemExit(f"the {what} did not start; see the messages above")
-        return SystemExit(f"the {what} did not start; the end of its log, {console.shown(logs[name])}:\n"
-                          + console.tail(logs[name]))
+        return SystemExit(
+            f"the {what} did not start; the end of its log, {console.shown(logs[name])}:\n"
+            + console.tail(logs[name])
+        )
 
     # Both stop when the launcher dies, however it dies, so a crash never leaves them holding
     # the ports that the next `make run` needs.
-    actions = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--actions", "actions",
-                                "--port", str(cfg.action_port)], cwd=ROOT, env=env,
-                               preexec_fn=terminated_with_parent, **output("action"))
+    actions = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.action_server",
+            "--actions",
+            "actions",
+            "--port",
+            str(cfg.action_port),
+        ],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=terminated_with_parent,
+        **output("action"),
+    )
     if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
         actions.terminate()
         raise failed("action server", "action")
     model = latest_model(cfg.models_dir)
-    rasa = subprocess.Popen([sys.executable, "-m", "bot.server", "run", "--model", str(model),
-                             "--port", str(cfg.bot_port), "--interface", cfg.host,
-                             "--credentials", str(credentials), "--endpoints", "endpoints.yml",
-                             "--cors", settings_module.web_origins(), *rasa_api_args(env),
-                             *extra_rasa_args],
-                            cwd=ROOT, env=env, preexec_fn=terminated_with_parent, **output("bot"))
+    rasa = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.server",
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(cfg.bot_port),
+            "--interface",
+            cfg.host,
+            "--credentials",
+            str(credentials),
+            "--endpoints",
+            "endpoints.yml",
+            "--cors",
+            settings_module.web_origins(),
+            *rasa_api_args(env),
+            *extra_rasa_args,
+        ],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=terminated_with_parent,
+        **output("bot"),
+    )
     if not _wait_for(f"http://127.0.0.1:{cfg.bot_port}/", rasa, 180):
         for process in (rasa, actions):
             process.terminate()
@@ -238,22 +287,32 @@ def run() -> int:
     try:
         prepare(quiet)
         if quiet and not stopping:
-            print(f"Starting the bot; its logs go to {console.shown(console.LOG_DIR)}/ "
-                  "(LOG_LEVEL=debug shows them here).", flush=True)
+            print(
+                f"Starting the bot; its logs go to {console.shown(console.LOG_DIR)}/ "
+                "(LOG_LEVEL=debug shows them here).",
+                flush=True,
+            )
         processes = [] if stopping else start_servers(cfg, credentials=credentials, quiet=quiet)
     except SystemExit:
         if stopping:
             return 0
         raise
     from bot import web
+
     site = None
     try:
         if not stopping:
             import yaml
-            print(f"Channels on: {console.channels_on(yaml.safe_load(credentials.read_text()) or {})}",
-                  flush=True)
-            print(f"REST: http://localhost:{cfg.bot_port}/webhooks/rest/webhook "
-                  f"(socket.io on the same port)", flush=True)
+
+            print(
+                f"Channels on: {console.channels_on(yaml.safe_load(credentials.read_text()) or {})}",
+                flush=True,
+            )
+            print(
+                f"REST: http://localhost:{cfg.bot_port}/webhooks/rest/webhook "
+                f"(socket.io on the same port)",
+                flush=True,
+            )
             site = web.start_beside_bot(cfg)
             print("Ready. Press Ctrl-C to stop.", flush=True)
         next_purge = time.monotonic()
@@ -266,7 +325,9 @@ def run() -> int:
         if site:
             site.stop()
         stop(processes)
-    failed = [p for p in processes if p.returncode not in (0, -signal.SIGINT, -signal.SIGTERM, None)]
+    failed = [
+        p for p in processes if p.returncode not in (0, -signal.SIGINT, -signal.SIGTERM, None)
+    ]
     return 1 if failed and not stopping else 0
 
 
@@ -280,16 +341,22 @@ def purge_on_schedule(cfg) -> None:
 
 def shell() -> int:
     from bot.channels import terminal
+
     cfg = settings_module.load()
     if console.port_taken(cfg.bot_port):
         if console.bot_answers_on(cfg.bot_port):
-            print(f"The bot is already running on port {cfg.bot_port} (make run?); this chat talks "
-                  "to it. /quit or Ctrl-D leaves.", flush=True)
+            print(
+                f"The bot is already running on port {cfg.bot_port} (make run?); this chat talks "
+                "to it. /quit or Ctrl-D leaves.",
+                flush=True,
+            )
             return terminal.chat(f"http://127.0.0.1:{cfg.bot_port}/webhooks/rest/webhook")
         taken = cfg.bot_port
         cfg = dataclasses.replace(cfg, bot_port=console.free_port())
-        print(f"Port {taken} is taken by another program; starting the bot on port {cfg.bot_port}.",
-              flush=True)
+        print(
+            f"Port {taken} is taken by another program; starting the bot on port {cfg.bot_port}.",
+            flush=True,
+        )
     if console.port_taken(cfg.action_port):
         cfg = dataclasses.replace(cfg, action_port=console.free_port())
     quiet = not console.verbose()
@@ -322,25 +389,37 @@ def evaluate() -> int:
     prepare()
     with tempfile.TemporaryDirectory() as scratch:
         # its own ports and conversation store, so a running `make run` is left alone
-        settings_module.export({"BOT_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-                           # every conversation of the evaluation comes from this machine
-                           "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "1000000",
-                           "TRACKER_STORE_URL": f"sqlite:///{scratch}/trackers.sqlite",
-                           "WORKER_STATE_PATH": f"{scratch}/workers.sqlite"})
+        settings_module.export(
+            {
+                "BOT_PORT": str(free_port()),
+                "ACTION_PORT": str(free_port()),
+                # every conversation of the evaluation comes from this machine
+                "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "1000000",
+                "TRACKER_STORE_URL": f"sqlite:///{scratch}/trackers.sqlite",
+                "WORKER_STATE_PATH": f"{scratch}/workers.sqlite",
+            }
+        )
         cfg = settings_module.load()
         processes = start_servers(cfg)
         try:
-            report = evaluation.evaluate(f"http://127.0.0.1:{cfg.bot_port}", evaluation.load_cases())
+            report = evaluation.evaluate(
+                f"http://127.0.0.1:{cfg.bot_port}", evaluation.load_cases()
+            )
         finally:
             stop(processes)
     cost = evaluation.encoder_cost()
     evaluation.write(report, cost)
     data = report.as_dict()
-    print(f"answer-level: {data['accuracy']:.1%} of {data['turns']} turns right "
-          f"({data['cases']} conversations); declining precision "
-          f"{data['abstention']['precision']:.1%}, recall {data['abstention']['recall']:.1%}; "
-          + "; ".join(f"{name} {c['encode_ms']} ms a message, {c['weights_mb']} MB"
-                      for name, c in cost.items()) + " (results/eval.md)")
+    print(
+        f"answer-level: {data['accuracy']:.1%} of {data['turns']} turns right "
+        f"({data['cases']} conversations); declining precision "
+        f"{data['abstention']['precision']:.1%}, recall {data['abstention']['recall']:.1%}; "
+        + "; ".join(
+            f"{name} {c['encode_ms']} ms a message, {c['weights_mb']} MB"
+            for name, c in cost.items()
+        )
+        + " (results/eval.md)"
+    )
     return intent_report()
 
 
@@ -348,33 +427,56 @@ def intent_report() -> int:
     """Intent accuracy and macro F1 on the held-out examples training never sees."""
     cfg = settings_module.load()
     out = ROOT / "results" / "nlu"
-    code = _rasa("test", "nlu", "--model", str(latest_model(cfg.models_dir)), "--nlu",
-                 str(HELDOUT), "--out", str(out), "--no-plot").returncode
+    code = _rasa(
+        "test",
+        "nlu",
+        "--model",
+        str(latest_model(cfg.models_dir)),
+        "--nlu",
+        str(HELDOUT),
+        "--out",
+        str(out),
+        "--no-plot",
+    ).returncode
     if code != 0:
         return code
     report = json.loads((out / "intent_report.json").read_text())
-    summary = {"intent_accuracy": round(report["accuracy"], 4),
-               "macro_f1": round(report["macro avg"]["f1-score"], 4),
-               "examples": report["macro avg"]["support"]}
+    summary = {
+        "intent_accuracy": round(report["accuracy"], 4),
+        "macro_f1": round(report["macro avg"]["f1-score"], 4),
+        "examples": report["macro avg"]["support"],
+    }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    print(f"held-out intent accuracy {summary['intent_accuracy']:.3f}, "
-          f"macro F1 {summary['macro_f1']:.3f} over {summary['examples']} examples "
-          f"(report in {out.relative_to(ROOT)})")
+    print(
+        f"held-out intent accuracy {summary['intent_accuracy']:.3f}, "
+        f"macro F1 {summary['macro_f1']:.3f} over {summary['examples']} examples "
+        f"(report in {out.relative_to(ROOT)})"
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["review"]:          # it has options of its own
+    if argv[:1] == ["review"]:  # it has options of its own
         from bot.review.command import main as review
+
         return review(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["kb", "train", "run", "shell", "validate", "eval", "review",
-                                                "purge"])
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "command", choices=["kb", "train", "run", "shell", "validate", "eval", "review", "purge"]
+    )
     parser.add_argument("--force", action="store_true", help="train even if nothing changed")
     args = parser.parse_args(argv)
     return {
-        "kb": build_knowledge, "train": lambda: train(args.force), "run": run, "shell": shell,
-        "validate": validate, "eval": evaluate, "purge": retention.main,
+        "kb": build_knowledge,
+        "train": lambda: train(args.force),
+        "run": run,
+        "shell": shell,
+        "validate": validate,
+        "eval": evaluate,
+        "purge": retention.main,
     }[args.command]()

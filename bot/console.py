@@ -1,6 +1,7 @@
 """What `make run` and `make shell` print, and where the servers' own logs go: Rasa's, Sanic's
 and TensorFlow's lines go to files in var/log/ (one per server and port), and the console gets
 a few lines saying what is on and where; LOG_LEVEL=debug puts everything back on the console."""
+
 from __future__ import annotations
 
 import socket
@@ -13,8 +14,13 @@ from bot.settings import ROOT, log_level
 
 LOG_DIR = ROOT / "var" / "log"
 # The credentials file's channels, as a person would name them.
-CHANNEL_NAMES = {"GuardedRestInput": "REST", "WebChatInput": "web widget (socket.io)",
-                 "FeedbackInput": "ratings", "SlackChannel": "Slack", "TelegramChannel": "Telegram"}
+CHANNEL_NAMES = {
+    "GuardedRestInput": "REST",
+    "WebChatInput": "web widget (socket.io)",
+    "FeedbackInput": "ratings",
+    "SlackChannel": "Slack",
+    "TelegramChannel": "Telegram",
+}
 
 
 def verbose(env: Mapping[str, str] | None = None) -> bool:

@@ -14,6 +14,7 @@ arguments are replaced here from the environment. Secrets such as the Rasa token
 neither the image nor the orchestrator's copy of the command, only in the running process.
 
 COMMAND replaces this process (exec), so the server gets the orchestrator's SIGTERM itself."""
+
 from __future__ import annotations
 
 import os
@@ -32,9 +33,11 @@ class ContainerError(SystemExit):
 
 
 def defaults(env: Mapping[str, str]) -> dict[str, str]:
-    return {**settings.store_defaults(),
-            "ACTION_ENDPOINT_URL": settings.load(env).action_url,
-            "WEB_ORIGINS": "*"}
+    return {
+        **settings.store_defaults(),
+        "ACTION_ENDPOINT_URL": settings.load(env).action_url,
+        "WEB_ORIGINS": "*",
+    }
 
 
 def fill_defaults(env: MutableMapping[str, str]) -> None:
@@ -48,6 +51,7 @@ def expand(argument: str, env: Mapping[str, str]) -> str:
         if name not in env:
             raise ContainerError(f"the command uses ${name}, which is not set")
         return env[name]
+
     return _REFERENCE.sub(value, argument)
 
 
@@ -89,6 +93,7 @@ def prepare(argv: Sequence[str], env: MutableMapping[str, str]) -> list[str]:
     credentials = option(args, "--credentials")
     if credentials:
         from bot.channels.credentials import write_credentials
+
         write_credentials(Path(credentials), env)
     return args
 

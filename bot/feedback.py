@@ -5,6 +5,7 @@ conversation database (TRACKER_STORE_URL): the review reads both, and the purge 
 
 A turn is named by the message id Rasa gave the person's message; the channels hand it out with
 each answer. A rating without one rates the latest answered turn of the conversation."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,13 @@ import sqlalchemy as sa
 
 from bot.channels.guard import printable_id
 
-RATINGS = {"helpful": "helpful", "up": "helpful", "not_helpful": "not_helpful",
-           "not helpful": "not_helpful", "down": "not_helpful"}
+RATINGS = {
+    "helpful": "helpful",
+    "up": "helpful",
+    "not_helpful": "not_helpful",
+    "not helpful": "not_helpful",
+    "down": "not_helpful",
+}
 # The rating buttons in Slack and Telegram: their ids start with RATE, then the rating.
 RATE = "rate:"
 RATING_BUTTONS = (("helpful", "👍 Helpful"), ("not_helpful", "👎 Not helpful"))
@@ -28,13 +34,16 @@ MAX_COMMENT_CHARS = 1000
 MAX_TURN_CHARS = 64
 # The answer reaches the person a moment before Rasa stores the turn; a quick rating waits for it.
 TURN_WAIT_SECONDS = 5.0
-SHAPE = ('a JSON object such as {"sender": "a-conversation-id", "rating": "not_helpful", '
-         '"turn": "<the turn id sent with the answer>", "comment": "optional, up to '
-         f'{MAX_COMMENT_CHARS} characters"}}')
+SHAPE = (
+    'a JSON object such as {"sender": "a-conversation-id", "rating": "not_helpful", '
+    '"turn": "<the turn id sent with the answer>", "comment": "optional, up to '
+    f'{MAX_COMMENT_CHARS} characters"}}'
+)
 
 metadata = sa.MetaData()
 ratings_table = sa.Table(
-    "answer_feedback", metadata,
+    "answer_feedback",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("turn", sa.String(MAX_TURN_CHARS)),
@@ -79,22 +88,28 @@ def read_rating(body: Any, sender: str | None = None) -> Rating:
     if rating is None:
         raise FeedbackRefused('"rating" must be "helpful" or "not_helpful"')
     turn = body.get("turn")
-    if turn is not None and not (isinstance(turn, str) and printable_id(turn)
-                                 and len(turn) <= MAX_TURN_CHARS):
-        raise FeedbackRefused(f'"turn", when given, must be the turn id sent with the answer '
-                              f'(up to {MAX_TURN_CHARS} characters)')
+    if turn is not None and not (
+        isinstance(turn, str) and printable_id(turn) and len(turn) <= MAX_TURN_CHARS
+    ):
+        raise FeedbackRefused(
+            f'"turn", when given, must be the turn id sent with the answer '
+            f'(up to {MAX_TURN_CHARS} characters)'
+        )
     comment = body.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise FeedbackRefused('"comment", when given, must be text')
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT_CHARS:
-        raise FeedbackRefused(f"the comment is {len(comment)} characters; please shorten it to "
-                              f"{MAX_COMMENT_CHARS} or fewer and send the rating again")
+        raise FeedbackRefused(
+            f"the comment is {len(comment)} characters; please shorten it to "
+            f"{MAX_COMMENT_CHARS} or fewer and send the rating again"
+        )
     return Rating(sender, rating, turn, comment)
 
 
 def store_url() -> str:
     from bot.settings import tracker_store_url
+
     return tracker_store_url()
 
 
@@ -120,8 +135,9 @@ def has_conversations(engine: sa.engine.Engine) -> bool:
 
 def conversation_events(connection, sender: str) -> list[dict]:
     """The conversation's events as Rasa stored them, oldest first."""
-    rows = connection.execute(sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
-                              {"s": sender})
+    rows = connection.execute(
+        sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+    )
     return [json.loads(data) for (data,) in rows]
 
 
@@ -131,9 +147,17 @@ def turns(events: list[dict]) -> list[dict]:
     found: list[dict] = []
     for event in events:
         if event.get("event") == "user":
-            found.append({"turn": event.get("message_id"), "question": event.get("text") or "",
-                          "channel": event.get("input_channel"), "timestamp": event.get("timestamp"),
-                          "parse": event.get("parse_data") or {}, "replies": [], "answer": None})
+            found.append(
+                {
+                    "turn": event.get("message_id"),
+                    "question": event.get("text") or "",
+                    "channel": event.get("input_channel"),
+                    "timestamp": event.get("timestamp"),
+                    "parse": event.get("parse_data") or {},
+                    "replies": [],
+                    "answer": None,
+                }
+            )
         elif event.get("event") == "bot" and found:
             found[-1]["replies"].append(event.get("text") or "")
             answer = (event.get("metadata") or {}).get("answer")
@@ -156,19 +180,30 @@ def record(rating: Rating, channel: str | None = None, url: str | None = None) -
         turn = _rated_turn(connection, rating)
         if turn is None:
             what = f'turn "{rating.turn}"' if rating.turn else "answer"
-            raise FeedbackRefused(f'conversation "{rating.sender}" has no {what} to rate', status=404)
+            raise FeedbackRefused(
+                f'conversation "{rating.sender}" has no {what} to rate', status=404
+            )
         answer = turn["answer"] or {}
-        row = {"sender_id": rating.sender, "turn": turn["turn"], "rating": rating.rating,
-               "comment": rating.comment, "question": turn["question"],
-               "answer": "\n".join(turn["replies"]), "unit": answer.get("unit"),
-               "topic": answer.get("topic"), "kind": answer.get("kind"),
-               "channel": channel or turn["channel"], "timestamp": time.time()}
+        row = {
+            "sender_id": rating.sender,
+            "turn": turn["turn"],
+            "rating": rating.rating,
+            "comment": rating.comment,
+            "question": turn["question"],
+            "answer": "\n".join(turn["replies"]),
+            "unit": answer.get("unit"),
+            "topic": answer.get("topic"),
+            "kind": answer.get("kind"),
+            "channel": channel or turn["channel"],
+            "timestamp": time.time(),
+        }
         connection.execute(ratings_table.insert().values(**row))
     return row
 
 
-async def record_soon(rating: Rating, channel: str | None = None,
-                      wait_seconds: float = TURN_WAIT_SECONDS) -> dict:
+async def record_soon(
+    rating: Rating, channel: str | None = None, wait_seconds: float = TURN_WAIT_SECONDS
+) -> dict:
     """record() off the event loop, waiting a moment for a turn that is answered but not yet
     stored."""
     deadline = time.monotonic() + wait_seconds
@@ -182,5 +217,8 @@ async def record_soon(rating: Rating, channel: str | None = None,
 
 
 def thanks(rating: str) -> str:
-    return ("Thanks, glad it helped." if rating == "helpful"
-            else "Thanks for telling me. The people who keep my answers up to date will see it.")
+    return (
+        "Thanks, glad it helped."
+        if rating == "helpful"
+        else "Thanks for telling me. The people who keep my answers up to date will see it."
+    )

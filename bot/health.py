@@ -7,6 +7,7 @@ ready, 503 with the parts that are not, each with what is wrong:
 - conversation_store: conversations can be read and kept (bot/rasa_patches/store_health.py).
 
 Open to anyone, like `/`: it says nothing about any conversation."""
+
 from __future__ import annotations
 
 import asyncio
@@ -50,7 +51,7 @@ async def _action_server_problem(agent) -> Optional[str]:
 
 async def _store_problem(agent) -> Optional[str]:
     store = getattr(agent, "tracker_store", None)
-    store = getattr(store, "_tracker_store", store)          # inside Rasa's fail-safe wrapper
+    store = getattr(store, "_tracker_store", store)  # inside Rasa's fail-safe wrapper
     check = getattr(store, "problem", None)
     return await asyncio.to_thread(check) if check else None
 
@@ -61,10 +62,18 @@ async def health(request: Request) -> response.HTTPResponse:
         checks: dict[str, str | None] = {"model": "not loaded yet"}
     else:
         knowledge, actions, store = await asyncio.gather(
-            asyncio.to_thread(_knowledge_problem), _action_server_problem(agent), _store_problem(agent))
-        checks = {"model": None, "knowledge_base": knowledge, "action_server": actions,
-                  "conversation_store": store}
+            asyncio.to_thread(_knowledge_problem),
+            _action_server_problem(agent),
+            _store_problem(agent),
+        )
+        checks = {
+            "model": None,
+            "knowledge_base": knowledge,
+            "action_server": actions,
+            "conversation_store": store,
+        }
     checks = {part: problem or OK for part, problem in checks.items()}
     ready = all(value == OK for value in checks.values())
-    return response.json({"status": "ok" if ready else "unavailable", "checks": checks},
-                         status=200 if ready else 503)
+    return response.json(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

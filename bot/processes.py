@@ -1,5 +1,6 @@
 """Processes started by the launcher and the benchmark: found through /proc, and tied to the
 process that started them so that none outlives it holding a port."""
+
 from __future__ import annotations
 
 import ctypes
@@ -12,7 +13,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-_PR_SET_PDEATHSIG = 1        # linux/prctl.h
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def process_tree(pid: int) -> list[int]:

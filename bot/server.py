@@ -20,6 +20,7 @@ tests:
 
 Here itself: one BLAS thread per worker, and Rasa's HTTP API token read from RASA_TOKEN rather
 than the command line (`_api_token`)."""
+
 from __future__ import annotations
 
 import sys
@@ -30,15 +31,18 @@ from bot import settings
 # Each worker process encodes one message at a time for the answer retrieval (MiniLM's matrix
 # products); two BLAS threads in each of two workers on two cores fight over the CPU. Set before
 # numpy is first imported; an operator's own setting wins.
-settings.export_defaults({name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                                 "MKL_NUM_THREADS")})
+settings.export_defaults(
+    {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+)
 
 
 def _api_token(argv: list[str], env: Mapping[str, str] | None = None) -> None:
     """`--enable-api` (bot/cli.py passes it when RASA_TOKEN is set) gets `--auth-token` from
     RASA_TOKEN here, in the process: on the command line any local user could read it (ps). Rasa
     would serve the API without a token to anyone who asks, so that is refused."""
-    if "--enable-api" not in argv or any(a.split("=")[0] in ("--auth-token", "--jwt-secret") for a in argv):
+    if "--enable-api" not in argv or any(
+        a.split("=")[0] in ("--auth-token", "--jwt-secret") for a in argv
+    ):
         return
     token = settings.rasa_token(env)
     if not token:
@@ -48,7 +52,8 @@ def _api_token(argv: list[str], env: Mapping[str, str] | None = None) -> None:
 
 def main() -> None:
     from bot.rasa_patches import lean_imports
-    lean_imports.keep_out_if_unused(sys.argv[1:])   # first: before anything imports Rasa's core
+
+    lean_imports.keep_out_if_unused(sys.argv[1:])  # first: before anything imports Rasa's core
     from bot.rasa_patches.action_failures import reply_when_actions_fail
     from bot.rasa_patches.action_validation import validate_action_results_once
     from bot.rasa_patches.bounded_sessions import end_long_sessions
@@ -70,10 +75,13 @@ def main() -> None:
     freeze_the_loaded_model()
     _api_token(sys.argv)
     from bot.rasa_patches import speedups
-    speedups.apply()                       # after the validator above: it wraps that one
+
+    speedups.apply()  # after the validator above: it wraps that one
     from bot.rasa_patches import parse_context
+
     parse_context.apply()
     from rasa.__main__ import main as rasa_main
+
     rasa_main()
 
 

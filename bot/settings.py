@@ -10,6 +10,7 @@ start. The defaults are those `make run` uses on one machine.
 
 Writing to the environment (`export`, `export_defaults`) and copying it for a child process
 (`environment`, `child_environment`) go through here too."""
+
 from __future__ import annotations
 
 import os
@@ -32,6 +33,7 @@ def _text(name: str, default: str = "", env: Env | None = None) -> str:
 
 
 # -- checked values -------------------------------------------------------------------------------
+
 
 def _port(name: str, default: int, env: Env | None = None) -> int:
     raw = _environ(env).get(name, str(default))
@@ -61,12 +63,13 @@ def _seconds(name: str, default: float, env: Env | None = None) -> float:
         value = float(raw)
     except ValueError:
         raise SystemExit(f"{name} must be a number of seconds, not {raw!r}") from None
-    if not value >= 0:          # also refuses nan
+    if not value >= 0:  # also refuses nan
         raise SystemExit(f"{name} must be 0 or more seconds, not {raw!r}")
     return value
 
 
 # -- the launcher and the servers ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -143,11 +146,14 @@ def worker_processes(env: Env | None = None) -> int:
 def worker_state_path(env: Env | None = None) -> Path:
     """The SQLite file a server's worker processes share (bot/worker_state.py)."""
     values = _environ(env)
-    return Path(values.get("WORKER_STATE_PATH")
-                or ROOT / "var" / f"workers-{values.get('BOT_PORT') or 5005}.sqlite")
+    return Path(
+        values.get("WORKER_STATE_PATH")
+        or ROOT / "var" / f"workers-{values.get('BOT_PORT') or 5005}.sqlite"
+    )
 
 
 # -- where things are kept -------------------------------------------------------------------------
+
 
 def database_url(env: Env | None = None) -> str | None:
     """DATABASE_URL, the knowledge base's SQLAlchemy URL; None leaves knowledge/db.py's default,
@@ -183,9 +189,11 @@ def tracker_store_retry_seconds(env: Env | None = None) -> float:
 
 # -- the channels ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class MessageLimits:
     """What the guard every channel shares allows (bot/channels/guard.py)."""
+
     max_chars: int = 2000
     per_minute: int = 30
     per_address_per_minute: int = 600
@@ -197,8 +205,9 @@ def message_limits(env: Env | None = None) -> MessageLimits:
     return MessageLimits(
         max_chars=_count("MAX_MESSAGE_CHARS", default.max_chars, least=1, env=env),
         per_minute=_count("RATE_LIMIT_PER_MINUTE", default.per_minute, least=1, env=env),
-        per_address_per_minute=_count("RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
-                                      default.per_address_per_minute, least=1, env=env),
+        per_address_per_minute=_count(
+            "RATE_LIMIT_PER_ADDRESS_PER_MINUTE", default.per_address_per_minute, least=1, env=env
+        ),
         trusted_proxies=_environ(env).get("TRUSTED_PROXIES"),
     )
 
@@ -217,9 +226,11 @@ class Slack:
 
 
 def slack(env: Env | None = None) -> Slack:
-    return Slack(bot_token=_text("SLACK_BOT_TOKEN", "", env),
-                 signing_secret=_text("SLACK_SIGNING_SECRET", "", env),
-                 api_url=_text("SLACK_API_URL", "https://slack.com/api/", env))
+    return Slack(
+        bot_token=_text("SLACK_BOT_TOKEN", "", env),
+        signing_secret=_text("SLACK_SIGNING_SECRET", "", env),
+        api_url=_text("SLACK_API_URL", "https://slack.com/api/", env),
+    )
 
 
 @dataclass(frozen=True)
@@ -227,26 +238,32 @@ class Telegram:
     token: str
     bot_username: str
     webhook_url: str
-    secret_token: str           # empty: bot/channels/telegram.py makes one up for the run
+    secret_token: str  # empty: bot/channels/telegram.py makes one up for the run
     api_url: str
     NEEDED = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_URL")
 
     def missing(self) -> list[str]:
         """The variables that must be set for the channel to be on, and are not."""
-        given = {"TELEGRAM_TOKEN": self.token, "TELEGRAM_BOT_USERNAME": self.bot_username,
-                 "TELEGRAM_WEBHOOK_URL": self.webhook_url}
+        given = {
+            "TELEGRAM_TOKEN": self.token,
+            "TELEGRAM_BOT_USERNAME": self.bot_username,
+            "TELEGRAM_WEBHOOK_URL": self.webhook_url,
+        }
         return [name for name in self.NEEDED if not given[name]]
 
 
 def telegram(env: Env | None = None) -> Telegram:
-    return Telegram(token=_text("TELEGRAM_TOKEN", "", env),
-                    bot_username=_text("TELEGRAM_BOT_USERNAME", "", env),
-                    webhook_url=_text("TELEGRAM_WEBHOOK_URL", "", env),
-                    secret_token=_text("TELEGRAM_SECRET_TOKEN", "", env),
-                    api_url=_text("TELEGRAM_API_URL", "https://api.telegram.org", env))
+    return Telegram(
+        token=_text("TELEGRAM_TOKEN", "", env),
+        bot_username=_text("TELEGRAM_BOT_USERNAME", "", env),
+        webhook_url=_text("TELEGRAM_WEBHOOK_URL", "", env),
+        secret_token=_text("TELEGRAM_SECRET_TOKEN", "", env),
+        api_url=_text("TELEGRAM_API_URL", "https://api.telegram.org", env),
+    )
 
 
 # -- all at once, at start -------------------------------------------------------------------------
+
 
 def check(env: Env | None = None) -> None:
     """Every checked value, so that a bad one stops the start here, with its message, rather than
@@ -259,6 +276,7 @@ def check(env: Env | None = None) -> None:
 
 
 # -- the environment of this process and of its children -------------------------------------------
+
 
 def environment() -> dict[str, str]:
     """A copy of this process's environment, for a process that replaces or starts another."""

@@ -11,6 +11,7 @@ The queries of every turn (read the conversation; count what is stored and appen
 events) are compiled once and run as plain SQL on a pooled connection, where Rasa builds ORM
 queries afresh each time and reopens SQLite for every session. The SQL is the same as Rasa's:
 the same rows, in the same order, counted the same way."""
+
 from __future__ import annotations
 
 import asyncio
@@ -72,13 +73,20 @@ def _encoded(value: Any) -> str:
 
 
 # SQLite's words for a database file that no retry will mend.
-_BROKEN_FILE = ("no such table", "not a database", "malformed", "unable to open", "disk i/o error",
-                "readonly database")
+_BROKEN_FILE = (
+    "no such table",
+    "not a database",
+    "malformed",
+    "unable to open",
+    "disk i/o error",
+    "readonly database",
+)
 
 
 def _lost_connection(error: Exception) -> bool:
     return isinstance(error, OperationalError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated)
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
 
 
 class _Compiled:
@@ -103,10 +111,15 @@ class ConversationStore(SQLTrackerStore):
     """Rasa's SQL tracker store on the database `url` names (endpoints.yml passes it as
     `host`, as Rasa does for every store type)."""
 
-    engine: Any           # Rasa's SQLTrackerStore makes it; replaced below
+    engine: Any  # Rasa's SQLTrackerStore makes it; replaced below
 
-    def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
-                 event_broker: Optional[EventBroker] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[str] = None,
+        event_broker: Optional[EventBroker] = None,
+        **kwargs: Any,
+    ) -> None:
         # How long a turn waits for the database to come back before it gives up.
         self.retry_seconds = settings.tracker_store_retry_seconds()
         url = sa.engine.make_url(host or "sqlite:///var/trackers.sqlite")
@@ -114,13 +127,18 @@ class ConversationStore(SQLTrackerStore):
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
         # The parent builds its engine from this URL and creates the tables (retrying while
         # the database starts); the engine is then replaced by one that survives restarts.
-        super().__init__(domain=domain, host=str(url.render_as_string(hide_password=False)),
-                         event_broker=event_broker, **kwargs)
+        super().__init__(
+            domain=domain,
+            host=str(url.render_as_string(hide_password=False)),
+            event_broker=event_broker,
+            **kwargs,
+        )
         self.engine.dispose()
         if url.get_backend_name() == "sqlite":
             # SQLAlchemy 1.4 opens a file database afresh for every session unless told to pool.
-            self.engine = sa.create_engine(url, connect_args={"check_same_thread": False},
-                                           poolclass=sa.pool.QueuePool)
+            self.engine = sa.create_engine(
+                url, connect_args={"check_same_thread": False}, poolclass=sa.pool.QueuePool
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
@@ -128,8 +146,11 @@ class ConversationStore(SQLTrackerStore):
         self._index_session_starts()
         self._compile_statements()
         self.lost: Optional[str] = None
-        self._file = (Path(url.database).resolve() if url.get_backend_name() == "sqlite"
-                      and url.database not in (None, "", ":memory:") else None)
+        self._file = (
+            Path(url.database).resolve()
+            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+            else None
+        )
         self._identity = self._file_identity()
 
     def _index_session_starts(self) -> None:
@@ -138,9 +159,13 @@ class ConversationStore(SQLTrackerStore):
         the longer the conversation, however short its session (bot/rasa_patches/bounded_sessions.py)."""
         try:
             with self.engine.begin() as connection:
-                connection.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {SESSION_STARTS_INDEX} "
-                                           "ON events (sender_id, type_name, timestamp)"))
-        except DBAPIError as error:       # another process creating it at this moment
+                connection.execute(
+                    sa.text(
+                        f"CREATE INDEX IF NOT EXISTS {SESSION_STARTS_INDEX} "
+                        "ON events (sender_id, type_name, timestamp)"
+                    )
+                )
+        except DBAPIError as error:  # another process creating it at this moment
             logger.info("the session-start index was not created here: %s", error.orig)
 
     # -- a lost store (bot/rasa_patches/store_health.py) ----------------------------------------------------
@@ -154,14 +179,19 @@ class ConversationStore(SQLTrackerStore):
     def _lose(self, problem: str) -> StoreLost:
         if self.lost is None:
             self.lost = problem
-            logger.error("conversations are no longer kept: %s. Every message is answered with "
-                         "an apology until the server restarts on a working database.", problem)
+            logger.error(
+                "conversations are no longer kept: %s. Every message is answered with "
+                "an apology until the server restarts on a working database.",
+                problem,
+            )
         return StoreLost(self.lost)
 
     def _ensure_kept(self) -> None:
         if self.lost is None and self._file is not None and self._file_identity() != self._identity:
-            self._lose(f"the conversation database {self._file} was deleted or replaced while the "
-                       "server ran")
+            self._lose(
+                f"the conversation database {self._file} was deleted or replaced while the "
+                "server ran"
+            )
         if self.lost is not None:
             raise StoreLost(self.lost)
 
@@ -198,8 +228,9 @@ class ConversationStore(SQLTrackerStore):
                     raise self._lose(f"the conversation database failed: {error.orig}") from error
                 if time.monotonic() > deadline:
                     raise
-                logger.warning("conversation store unavailable during %s (%s); retrying",
-                               what, error.orig)
+                logger.warning(
+                    "conversation store unavailable during %s (%s); retrying", what, error.orig
+                )
                 self.engine.dispose()
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 2.0)
@@ -211,32 +242,42 @@ class ConversationStore(SQLTrackerStore):
         sender = sa.bindparam("sender_id")
         latest_session = (
             sa.select(sa.func.max(events.c.timestamp))
-            .where(events.c.sender_id == sender,
-                   events.c.type_name == sa.bindparam("session_started"))
-            .scalar_subquery())
+            .where(
+                events.c.sender_id == sender, events.c.type_name == sa.bindparam("session_started")
+            )
+            .scalar_subquery()
+        )
         in_latest_session = sa.or_(events.c.timestamp >= latest_session, latest_session.is_(None))
         of_sender = events.c.sender_id == sender
         columns = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")
         dialect = self.engine.dialect
         self._read_all = _Compiled(
-            sa.select(events.c.data).where(of_sender).order_by(events.c.id), dialect)
+            sa.select(events.c.data).where(of_sender).order_by(events.c.id), dialect
+        )
         self._read_latest = _Compiled(
             sa.select(events.c.data).where(of_sender, in_latest_session).order_by(events.c.id),
-            dialect)
+            dialect,
+        )
         self._count_latest = _Compiled(
             sa.select(sa.func.count()).select_from(
-                sa.select(events.c.id).where(of_sender, in_latest_session).subquery()), dialect)
+                sa.select(events.c.id).where(of_sender, in_latest_session).subquery()
+            ),
+            dialect,
+        )
         self._append = _Compiled(
-            events.insert().inline().values({c: sa.bindparam(c) for c in columns}), dialect)
+            events.insert().inline().values({c: sa.bindparam(c) for c in columns}), dialect
+        )
 
     async def _read(self, sender_id: str, fetch_events_from_all_sessions: bool):
         query = self._read_all if fetch_events_from_all_sessions else self._read_latest
         with self.engine.begin() as connection:
-            rows = query.run(connection, sender_id=sender_id,
-                             session_started=SessionStarted.type_name).all()
+            rows = query.run(
+                connection, sender_id=sender_id, session_started=SessionStarted.type_name
+            ).all()
         if self.domain and rows:
             tracker = DialogueStateTracker.from_dict(
-                sender_id, [_decoded(data) for (data,) in rows], self.domain.slots)
+                sender_id, [_decoded(data) for (data,) in rows], self.domain.slots
+            )
             if not fetch_events_from_all_sessions:
                 setattr(tracker, STORED, len(rows))
             return tracker
@@ -246,23 +287,34 @@ class ConversationStore(SQLTrackerStore):
         with self.engine.begin() as connection:
             stored = getattr(tracker, STORED, None)
             if stored is None:
-                stored = self._count_latest.run(connection, sender_id=tracker.sender_id,
-                                                session_started=SessionStarted.type_name).scalar()
+                stored = self._count_latest.run(
+                    connection,
+                    sender_id=tracker.sender_id,
+                    session_started=SessionStarted.type_name,
+                ).scalar()
             rows = []
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = event.as_dict()
-                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
-                             "timestamp": data.get("timestamp"),
-                             "intent_name": data.get("parse_data", {}).get("intent", {})
-                             .get(INTENT_NAME_KEY),
-                             "action_name": data.get("name"), "data": _encoded(data)})
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": _encoded(data),
+                    }
+                )
             if rows:
                 self._append.run_many(connection, rows)
         setattr(tracker, STORED, len(tracker.events))
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool):
         return await self._retrying(
-            "a read", lambda: self._read(sender_id, fetch_events_from_all_sessions))
+            "a read", lambda: self._read(sender_id, fetch_events_from_all_sessions)
+        )
 
     async def save(self, tracker) -> None:
         await self.stream_events(tracker)

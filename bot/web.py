@@ -6,6 +6,7 @@ localhost, 127.0.0.1 or the machine's name.
 
     python -m bot.web     serve until Ctrl-C (the Rasa server is started separately)
 """
+
 from __future__ import annotations
 
 import functools
@@ -64,7 +65,9 @@ class WebServer:
 
     def __init__(self, port: int, bot_port: int, host: str = "0.0.0.0"):
         handler = type("Handler", (_Handler,), {"bot_port": bot_port})
-        self._httpd = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(STATIC)))
+        self._httpd = ThreadingHTTPServer(
+            (host, port), functools.partial(handler, directory=str(STATIC))
+        )
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="web", daemon=True)
 
@@ -93,8 +96,12 @@ def start_beside_bot(cfg: settings.Settings) -> WebServer | None:
     try:
         server = serve(port, cfg.bot_port, cfg.host)
     except OSError as error:
-        print(f"The chat widget's page is off: port {port} is unavailable ({error.strerror}); "
-              f"set WEB_PORT to a free port.", file=sys.stderr, flush=True)
+        print(
+            f"The chat widget's page is off: port {port} is unavailable ({error.strerror}); "
+            f"set WEB_PORT to a free port.",
+            file=sys.stderr,
+            flush=True,
+        )
         return None
     print(f"The chat widget's demo page: http://localhost:{server.port}/", flush=True)
     return server
@@ -105,8 +112,13 @@ def main() -> int:
     try:
         server = serve(web_port(), cfg.bot_port, cfg.host)
     except OSError as error:
-        raise SystemExit(f"port {web_port()} is unavailable ({error.strerror}); set WEB_PORT") from None
-    print(f"The chat widget's demo page: http://localhost:{server.port}/ (Ctrl-C stops it)", flush=True)
+        raise SystemExit(
+            f"port {web_port()} is unavailable ({error.strerror}); set WEB_PORT"
+        ) from None
+    print(
+        f"The chat widget's demo page: http://localhost:{server.port}/ (Ctrl-C stops it)",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -27,6 +27,7 @@ otherwise hold its conversation until the ticket expired (TICKET_LOCK_LIFETIME, 
 next message would wait that long; here the message waiting behind it finds the process gone
 and takes its turn at once. The file is named after the server's port so that two servers on one machine (the
 tests start several) never share or empty each other's."""
+
 from __future__ import annotations
 
 import json
@@ -43,14 +44,16 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
 from bot.settings import worker_state_path
 
-SCHEMA = ("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, tickets TEXT NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS allowances (sender TEXT PRIMARY KEY, tokens REAL NOT NULL, "
-          "at REAL NOT NULL, told INTEGER NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS payloads (key TEXT PRIMARY KEY, payload TEXT NOT NULL, "
-          "at REAL NOT NULL)",
-          "CREATE TABLE IF NOT EXISTS holders (conversation_id TEXT NOT NULL, ticket INTEGER NOT NULL, "
-          "process TEXT NOT NULL, PRIMARY KEY (conversation_id, ticket))")
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, tickets TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS allowances (sender TEXT PRIMARY KEY, tokens REAL NOT NULL, "
+    "at REAL NOT NULL, told INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS payloads (key TEXT PRIMARY KEY, payload TEXT NOT NULL, "
+    "at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS holders (conversation_id TEXT NOT NULL, ticket INTEGER NOT NULL, "
+    "process TEXT NOT NULL, PRIMARY KEY (conversation_id, ticket))",
+)
 
 
 def state_file(env: Mapping[str, str] | None = None) -> Path:
@@ -146,15 +149,18 @@ class ConversationLocks(LockStore):
 
     @staticmethod
     def _read(db: sqlite3.Connection, conversation_id: Text) -> Optional[TicketLock]:
-        row = db.execute("SELECT tickets FROM locks WHERE conversation_id = ?",
-                         (conversation_id,)).fetchone()
+        row = db.execute(
+            "SELECT tickets FROM locks WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
         return TicketLock.from_dict(json.loads(row[0])) if row else None
 
     @staticmethod
     def _write(db: sqlite3.Connection, lock: TicketLock) -> None:
-        db.execute("INSERT INTO locks (conversation_id, tickets) VALUES (?, ?) "
-                   "ON CONFLICT (conversation_id) DO UPDATE SET tickets = excluded.tickets",
-                   (lock.conversation_id, lock.dumps()))
+        db.execute(
+            "INSERT INTO locks (conversation_id, tickets) VALUES (?, ?) "
+            "ON CONFLICT (conversation_id) DO UPDATE SET tickets = excluded.tickets",
+            (lock.conversation_id, lock.dumps()),
+        )
 
     @staticmethod
     def _delete(db: sqlite3.Connection, conversation_id: Text) -> None:
@@ -182,8 +188,11 @@ class ConversationLocks(LockStore):
                 lock = self._read(db, conversation_id) or self.create_lock(conversation_id)
                 ticket = lock.issue_ticket(lock_lifetime)
                 self._write(db, lock)
-                db.execute("INSERT OR REPLACE INTO holders (conversation_id, ticket, process) "
-                           "VALUES (?, ?, ?)", (conversation_id, ticket, _this_process()))
+                db.execute(
+                    "INSERT OR REPLACE INTO holders (conversation_id, ticket, process) "
+                    "VALUES (?, ?, ?)",
+                    (conversation_id, ticket, _this_process()),
+                )
             return ticket
         except sqlite3.Error as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
@@ -196,8 +205,9 @@ class ConversationLocks(LockStore):
             if lock:
                 lock.remove_expired_tickets()
                 for ticket, process in db.execute(
-                        "SELECT ticket, process FROM holders WHERE conversation_id = ?",
-                        (conversation_id,)).fetchall():
+                    "SELECT ticket, process FROM holders WHERE conversation_id = ?",
+                    (conversation_id,),
+                ).fetchall():
                     if _gone(process):
                         lock.remove_ticket_for(ticket)
                         self._forget_holder(db, conversation_id, ticket)
@@ -205,8 +215,10 @@ class ConversationLocks(LockStore):
 
     @staticmethod
     def _forget_holder(db: sqlite3.Connection, conversation_id: Text, ticket: int) -> None:
-        db.execute("DELETE FROM holders WHERE conversation_id = ? AND ticket = ?",
-                   (conversation_id, ticket))
+        db.execute(
+            "DELETE FROM holders WHERE conversation_id = ? AND ticket = ?",
+            (conversation_id, ticket),
+        )
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
         with self._changing() as db:
@@ -233,8 +245,13 @@ class SharedAllowances:
     """`guard.RateLimiter`'s token buckets, one row per sender in the shared file, each taken in
     one transaction. The clock is the machine's monotonic clock, the same in every process."""
 
-    def __init__(self, per_minute: int, burst: int | None = None, path: Optional[Path] = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        burst: int | None = None,
+        path: Optional[Path] = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.per_minute = per_minute
         self.rate = per_minute / 60.0
         self.capacity = float(burst or max(1, per_minute // 3))
@@ -246,21 +263,27 @@ class SharedAllowances:
         """(allowed, already told, seconds until the next message would be allowed)."""
         now = self.clock()
         with self._file.changing() as db:
-            row = db.execute("SELECT tokens, at, told FROM allowances WHERE sender = ?",
-                             (key,)).fetchone()
+            row = db.execute(
+                "SELECT tokens, at, told FROM allowances WHERE sender = ?", (key,)
+            ).fetchone()
             tokens, at, told = row if row else (self.capacity, now, 0)
             tokens = min(self.capacity, tokens + max(0.0, now - at) * self.rate)
             if tokens >= 1:
                 tokens, allowed, wait, told_now = tokens - 1, True, 0, 0
             else:
                 allowed, wait, told_now = False, math.ceil((1 - tokens) / self.rate), 1
-            db.execute("INSERT INTO allowances (sender, tokens, at, told) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT (sender) DO UPDATE SET tokens = excluded.tokens, "
-                       "at = excluded.at, told = excluded.told", (key, tokens, now, told_now))
+            db.execute(
+                "INSERT INTO allowances (sender, tokens, at, told) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (sender) DO UPDATE SET tokens = excluded.tokens, "
+                "at = excluded.at, told = excluded.told",
+                (key, tokens, now, told_now),
+            )
             self._taken += 1
             if self._taken % 1000 == 0:
                 # a bucket idle long enough to be full again is the same as no bucket
-                db.execute("DELETE FROM allowances WHERE at < ?", (now - self.capacity / self.rate,))
+                db.execute(
+                    "DELETE FROM allowances WHERE at < ?", (now - self.capacity / self.rate,)
+                )
         return allowed, bool(told), wait
 
 
@@ -277,8 +300,12 @@ class SeenKeys:
     def first_sight(self, key: str) -> bool:
         now = time.time()
         with self._file.changing() as db:
-            first = db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)",
-                               (key, now)).rowcount == 1
+            first = (
+                db.execute(
+                    "INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, now)
+                ).rowcount
+                == 1
+            )
             self._claimed += 1
             if self._claimed % 500 == 0:
                 db.execute("DELETE FROM seen WHERE at < ?", (now - self.keep_seconds,))
@@ -295,12 +322,21 @@ class SharedPayloads:
 
     def put(self, key: str, payload: str) -> None:
         with self._file.changing() as db:
-            db.execute("INSERT INTO payloads (key, payload, at) VALUES (?, ?, ?) ON CONFLICT (key) "
-                       "DO UPDATE SET at = excluded.at", (key, payload, time.time()))
-            db.execute("DELETE FROM payloads WHERE key NOT IN "
-                       "(SELECT key FROM payloads ORDER BY at DESC LIMIT ?)", (self.size,))
+            db.execute(
+                "INSERT INTO payloads (key, payload, at) VALUES (?, ?, ?) ON CONFLICT (key) "
+                "DO UPDATE SET at = excluded.at",
+                (key, payload, time.time()),
+            )
+            db.execute(
+                "DELETE FROM payloads WHERE key NOT IN "
+                "(SELECT key FROM payloads ORDER BY at DESC LIMIT ?)",
+                (self.size,),
+            )
 
     def get(self, key: str) -> Optional[str]:
-        row = self._file.connection().execute("SELECT payload FROM payloads WHERE key = ?",
-                                              (key,)).fetchone()
+        row = (
+            self._file.connection()
+            .execute("SELECT payload FROM payloads WHERE key = ?", (key,))
+            .fetchone()
+        )
         return row[0] if row else None

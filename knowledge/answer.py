@@ -1,5 +1,6 @@
 """The one structured answer every channel renders: the text, where each fact comes from and how
 current it is, and follow-up suggestions. Channels decide how it looks; nothing here knows them."""
+
 from __future__ import annotations
 
 import json
@@ -7,12 +8,13 @@ from dataclasses import dataclass, field
 
 from knowledge.queries import FactView, PayView, SourceRef
 
-_MONTHS = ("January February March April May June July August September October November "
-           "December").split()
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
 
 
 def as_of_text(as_of: str) -> str:
-    """"2023-02-08" -> "February 2023"; "2025-09" -> "September 2025"; "2025" -> "2025"."""
+    """ "2023-02-08" -> "February 2023"; "2025-09" -> "September 2025"; "2025" -> "2025"."""
     parts = as_of.split("-")
     return f"{_MONTHS[int(parts[1]) - 1]} {parts[0]}" if len(parts) >= 2 else parts[0]
 
@@ -55,11 +57,11 @@ class Answer:
     text: str
     citations: list[Citation] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
-    kind: str = "answer"           # answer | plan | unknown | clarify | smalltalk
+    kind: str = "answer"  # answer | plan | unknown | clarify | smalltalk
     topic: str | None = None
     role: str | None = None
     jurisdiction: str | None = None
-    unit: str | None = None        # the question-bank unit this answers, when one does
+    unit: str | None = None  # the question-bank unit this answers, when one does
 
     def cite(self, *items: FactView | PayView | Citation | None) -> "Answer":
         for item in items:
@@ -91,10 +93,23 @@ class Answer:
 
     def as_dict(self) -> dict:
         return {
-            "text": self.text, "kind": self.kind, "topic": self.topic, "role": self.role,
-            "jurisdiction": self.jurisdiction, "unit": self.unit, "source_line": self.source_line(),
-            "sources": [{"publisher": c.source.publisher, "title": c.source.title,
-                         "url": c.source.url, "year": c.source.year_text, "as_of": c.as_of,
-                         "reliability": c.source.reliability} for c in self.citations],
+            "text": self.text,
+            "kind": self.kind,
+            "topic": self.topic,
+            "role": self.role,
+            "jurisdiction": self.jurisdiction,
+            "unit": self.unit,
+            "source_line": self.source_line(),
+            "sources": [
+                {
+                    "publisher": c.source.publisher,
+                    "title": c.source.title,
+                    "url": c.source.url,
+                    "year": c.source.year_text,
+                    "as_of": c.as_of,
+                    "reliability": c.source.reliability,
+                }
+                for c in self.citations
+            ],
             "suggestions": [{"title": s.title, "payload": s.payload} for s in self.suggestions],
         }

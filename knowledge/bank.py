@@ -1,6 +1,7 @@
 """The question bank as the answer action sees it: each unit's kind, what renders it and how it is
 offered as a suggestion. Read from the fact files once per process; the retrieval index in the
 trained model is built from the same files."""
+
 from __future__ import annotations
 
 import threading
@@ -44,10 +45,11 @@ class Misfit:
     """How much a unit's score drops when it does not fit the role and place asked about. The
     retrieval component applies it with the message's own role and place; the answer action
     applies it again with the conversation's, for a follow-up that names neither."""
-    place: float = 0.3           # a unit for another country than the one asked about
-    local: float = 0.15          # a unit for one part of it (California, London) not asked about
+
+    place: float = 0.3  # a unit for another country than the one asked about
+    local: float = 0.15  # a unit for one part of it (California, London) not asked about
     default_place: float = 0.08  # a unit outside England and Wales when no place is known
-    role: float = 0.2            # a unit only about other roles than the one asked about
+    role: float = 0.2  # a unit only about other roles than the one asked about
     # a fact that holds exactly where the message asks about (Texas, for "who employs probation
     # officers in Texas?") answers it better than an answer written for any place; not for
     # England and Wales, whose facts are the default anyway ("the Luton office" names it)
@@ -57,8 +59,17 @@ class Misfit:
     # the role
     place_not_role: float = 0.06
 
-    def __call__(self, where: str | None, where_top: str | None, unit_roles, params,
-                 places: set, places_top: set, roles: set, carried: bool = False) -> float:
+    def __call__(
+        self,
+        where: str | None,
+        where_top: str | None,
+        unit_roles,
+        params,
+        places: set,
+        places_top: set,
+        roles: set,
+        carried: bool = False,
+    ) -> float:
         """`where` is the unit's jurisdiction and `where_top` the country it is part of;
         `places` the jurisdictions asked about, `places_top` their countries (or those of the
         roles named); `roles` the roles named, in this message or (`carried`) earlier."""
@@ -76,8 +87,11 @@ class Misfit:
             drop += self.place_not_role
         # a probation officer and the trainee becoming one are talked about in one breath: "would
         # I get paid while I train?" after a question about POs is about the trainee
-        allowed = (roles | DEFAULT_ROLES) if carried and roles & DEFAULT_ROLES \
+        allowed = (
+            (roles | DEFAULT_ROLES)
+            if carried and roles & DEFAULT_ROLES
             else (roles or DEFAULT_ROLES)
+        )
         if unit_roles and "role" not in params and not allowed & set(unit_roles):
             drop += self.role
         return -drop

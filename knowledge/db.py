@@ -1,6 +1,7 @@
 """Where the knowledge base lives: the SQLite file under var/ unless the caller names another
 SQLAlchemy database (PostgreSQL in a scaled deployment). knowledge/ reads no settings itself:
 the bot passes the URL DATABASE_URL gives (bot/settings.py)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

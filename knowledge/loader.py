@@ -9,6 +9,7 @@ single transaction, so a bad file leaves the previous knowledge base exactly as 
 
 `make kb` (`python -m bot kb`) builds the database DATABASE_URL names (bot/settings.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,7 +49,15 @@ FACTS_DIR = Path(__file__).resolve().parent / "facts"
 # Composed answer units hold no facts of their own (their answers cite the facts they are built
 # from), so they live apart from the fact files, in the folder beside them.
 QUESTIONS = "questions"
-FACT_SECTIONS = ("sources", "jurisdictions", "roles", "routes", "facts", "qualifications", "subjects")
+FACT_SECTIONS = (
+    "sources",
+    "jurisdictions",
+    "roles",
+    "routes",
+    "facts",
+    "qualifications",
+    "subjects",
+)
 SECTIONS = FACT_SECTIONS + ("units",)
 # libyaml's loader is about ten times faster than the pure-Python one; both are "safe".
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -74,12 +83,15 @@ class KnowledgeError(Exception):
         lines = [str(p) for p in problems[:50]]
         if len(problems) > 50:
             lines.append(f"... and {len(problems) - 50} more")
-        super().__init__(f"{len(problems)} problem(s) in the knowledge files:\n  " + "\n  ".join(lines))
+        super().__init__(
+            f"{len(problems)} problem(s) in the knowledge files:\n  " + "\n  ".join(lines)
+        )
 
 
 @dataclass
 class Dataset:
     """Validated rows, keyed by model, ready to insert."""
+
     rows: dict[type, list[dict]] = field(default_factory=dict)
     fingerprint: str = ""
     files: list[str] = field(default_factory=list)
@@ -96,16 +108,17 @@ class UnitSpec:
     """One answer the bot can give and the questions it answers. `fact` units render one fact;
     `composed` units are built by the advisor for a topic, with the role and place as parameters
     (`{role}` and `{place}` in a question stand for any of them)."""
+
     id: str
-    kind: str                      # fact | composed
+    kind: str  # fact | composed
     questions: tuple[str, ...]
-    answer: str | None = None      # composed: the advisor topic
-    fact: str | None = None        # fact: the fact id
+    answer: str | None = None  # composed: the advisor topic
+    fact: str | None = None  # fact: the fact id
     params: tuple[str, ...] = ()
     topic: str | None = None
     jurisdiction: str | None = None
     roles: tuple[str, ...] = ()
-    title: str | None = None       # how the unit is offered as a suggestion
+    title: str | None = None  # how the unit is offered as a suggestion
     file: str = ""
 
 
@@ -189,8 +202,11 @@ class _Checker:
             if required:
                 self.fail("'questions' is missing: list the questions this answer answers")
             return ()
-        if not isinstance(value, list) or not value or \
-                not all(isinstance(q, str) and q.strip() for q in value):
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(q, str) and q.strip() for q in value)
+        ):
             self.fail("'questions' must be a list of questions, each a line of text")
             return ()
         return tuple(" ".join(q.split()) for q in value)
@@ -205,7 +221,9 @@ class _Checker:
                 as_of = as_of.isoformat()[:10]
             as_of = str(as_of)
             if not _valid_date(as_of):
-                self.fail(f"'as_of' is {as_of!r}, which is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+                self.fail(
+                    f"'as_of' is {as_of!r}, which is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+                )
                 as_of = None
         return {"source_id": source, "as_of": as_of}
 
@@ -231,8 +249,9 @@ def _valid_date(text: str) -> bool:
     return 1900 <= parts[0] <= dt.date.today().year + 1
 
 
-def read_files(directory: Path, allowed: tuple[str, ...] = FACT_SECTIONS,
-               digest=None) -> tuple[list[tuple[str, Any]], list[Problem], str]:
+def read_files(
+    directory: Path, allowed: tuple[str, ...] = FACT_SECTIONS, digest=None
+) -> tuple[list[tuple[str, Any]], list[Problem], str]:
     """Parse every YAML file under `directory`; returns (name, data) pairs, problems, fingerprint.
     A file may hold only the `allowed` sections."""
     problems: list[Problem] = []
@@ -248,7 +267,9 @@ def read_files(directory: Path, allowed: tuple[str, ...] = FACT_SECTIONS,
         try:
             data = yaml.load(raw.decode("utf-8"), Loader=_YAML_LOADER)
         except UnicodeDecodeError as exc:
-            problems.append(Problem(name, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            problems.append(
+                Problem(name, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+            )
             continue
         except yaml.YAMLError as exc:
             where = getattr(exc, "problem_mark", None)
@@ -258,15 +279,28 @@ def read_files(directory: Path, allowed: tuple[str, ...] = FACT_SECTIONS,
         if data is None:
             continue
         if not isinstance(data, dict):
-            problems.append(Problem(name, "-", "must be a mapping of sections (sources:, roles:, ...)"))
+            problems.append(
+                Problem(name, "-", "must be a mapping of sections (sources:, roles:, ...)")
+            )
             continue
         if "units" in data and "units" not in allowed:
-            problems.append(Problem(name, "units", "composed answer units hold no facts; put them "
-                                                   f"in the {QUESTIONS}/ folder beside the fact files"))
+            problems.append(
+                Problem(
+                    name,
+                    "units",
+                    "composed answer units hold no facts; put them "
+                    f"in the {QUESTIONS}/ folder beside the fact files",
+                )
+            )
         unknown = set(data) - set(allowed) - {"units"}
         if unknown:
-            problems.append(Problem(name, "-", f"unknown section(s) {sorted(unknown)}; "
-                                               f"expected some of {', '.join(allowed)}"))
+            problems.append(
+                Problem(
+                    name,
+                    "-",
+                    f"unknown section(s) {sorted(unknown)}; expected some of {', '.join(allowed)}",
+                )
+            )
         parsed.append((name, data))
     return parsed, problems, digest.hexdigest()
 
@@ -282,7 +316,9 @@ class _Validator:
     def __init__(self):
         self.problems: list[Problem] = []
         self.rows: dict[type, list[dict]] = {model: [] for model in TABLES_IN_ORDER}
-        self.ids: dict[str, dict[str, str]] = {s: {} for s in (*SECTIONS, "pay")}  # section -> id -> file
+        self.ids: dict[str, dict[str, str]] = {
+            s: {} for s in (*SECTIONS, "pay")
+        }  # section -> id -> file
         self.refs: list[tuple[str, str, str, str, str]] = []  # file, entry, field, section, id
         self.aliases: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, form) -> (target, how)
         self.displays: dict[tuple[str, str], str] = {}
@@ -292,9 +328,14 @@ class _Validator:
     # -- entry points ------------------------------------------------------------------------
     def run(self, files: list[tuple[str, Any]]) -> None:
         handlers: dict[str, Callable] = {
-            "sources": self.source, "jurisdictions": self.jurisdiction, "roles": self.role,
-            "routes": self.route, "facts": self.fact, "qualifications": self.qualification,
-            "subjects": self.subject, "units": self.unit,
+            "sources": self.source,
+            "jurisdictions": self.jurisdiction,
+            "roles": self.role,
+            "routes": self.route,
+            "facts": self.fact,
+            "qualifications": self.qualification,
+            "subjects": self.subject,
+            "units": self.unit,
         }
         for section in SECTIONS:
             for file, data in files:
@@ -339,7 +380,9 @@ class _Validator:
         self.ref(check, "source", "sources", prov["source_id"])
         return prov
 
-    def alias(self, check: _Checker, kind: str, target: str, names: list[str], display: str) -> None:
+    def alias(
+        self, check: _Checker, kind: str, target: str, names: list[str], display: str
+    ) -> None:
         """Register every spelling of a name. A name written in a file always wins over a
         generated plural or singular; two entries claiming the same written name is an error."""
         for name in names:
@@ -360,35 +403,53 @@ class _Validator:
         year = check.number(item, "year", required=True, integer=True)
         if year is not None and not 1900 <= year <= dt.date.today().year + 1:
             check.fail(f"'year' {year} is not a plausible year")
-        self.rows[Source].append({
-            "id": sid, "publisher": check.text(item, "publisher"), "title": check.text(item, "title"),
-            "url": url, "year": year, "approximate": check.flag(item, "approximate"),
-            "reliability": check.choice(item, "reliability", schema.RELIABILITY),
-        })
+        self.rows[Source].append(
+            {
+                "id": sid,
+                "publisher": check.text(item, "publisher"),
+                "title": check.text(item, "title"),
+                "url": url,
+                "year": year,
+                "approximate": check.flag(item, "approximate"),
+                "reliability": check.choice(item, "reliability", schema.RELIABILITY),
+            }
+        )
 
     def jurisdiction(self, check: _Checker, item: dict, jid: str) -> None:
         name = check.text(item, "name")
         part_of = item.get("part_of")
         self.ref(check, "part_of", "jurisdictions", part_of)
         self.rows[Jurisdiction].append({"id": jid, "name": name, "part_of_id": part_of})
-        self.alias(check, "jurisdiction", jid, [name or jid, *check.names(item, "aliases")], name or jid)
+        self.alias(
+            check, "jurisdiction", jid, [name or jid, *check.names(item, "aliases")], name or jid
+        )
 
     def role(self, check: _Checker, item: dict, rid: str) -> None:
         name = check.text(item, "name")
         abbreviation = check.text(item, "abbreviation", required=False)
         jurisdiction = check.text(item, "jurisdiction")
         self.ref(check, "jurisdiction", "jurisdictions", jurisdiction)
-        self.rows[Role].append({
-            "id": rid, "name": name, "abbreviation": abbreviation, "jurisdiction_id": jurisdiction,
-            "kind": check.choice(item, "kind", schema.ROLE_KINDS, default="probation"),
-        })
-        names = [name or rid, *([abbreviation] if abbreviation else []), *check.names(item, "aliases")]
+        self.rows[Role].append(
+            {
+                "id": rid,
+                "name": name,
+                "abbreviation": abbreviation,
+                "jurisdiction_id": jurisdiction,
+                "kind": check.choice(item, "kind", schema.ROLE_KINDS, default="probation"),
+            }
+        )
+        names = [
+            name or rid,
+            *([abbreviation] if abbreviation else []),
+            *check.names(item, "aliases"),
+        ]
         self.alias(check, "role", rid, names, name or rid)
         for kind in ("progression", "related"):
             for position, target in enumerate(check.id_list(item, kind)):
                 self.ref(check, kind, "roles", target)
-                self.rows[RoleLink].append({"role_id": rid, "target_id": target, "kind": kind,
-                                            "position": position})
+                self.rows[RoleLink].append(
+                    {"role_id": rid, "target_id": target, "kind": kind, "position": position}
+                )
         for field_name in schema.ROLE_FACT_FIELDS:
             value = item.get(field_name)
             if value is None:
@@ -405,8 +466,13 @@ class _Validator:
                         sub.fail("'value' is missing: give the band as a number")
                     entry = {**entry, "text": entry.get("text") or f"Band {entry.get('value')}"}
                 fid = entry.get("id") or f"{rid}-{field_name}" + (f"-{index + 1}" if index else "")
-                fact = {**entry, "id": fid, "topic": topic, "jurisdiction": jurisdiction,
-                        "roles": [rid, *[r for r in entry.get("roles", []) if r != rid]]}
+                fact = {
+                    **entry,
+                    "id": fid,
+                    "topic": topic,
+                    "jurisdiction": jurisdiction,
+                    "roles": [rid, *[r for r in entry.get("roles", []) if r != rid]],
+                }
                 if self.claim(sub, "facts", fid, check.file):
                     self.fact(sub, fact, fid)
         pay = item.get("pay") or []
@@ -436,16 +502,24 @@ class _Validator:
         self.ref(check, "superseded_by", "pay", status["superseded_by_id"])
         prov = self.sourced(check, rate)
         self.position += 1
-        self.rows[PayRate].append({
-            "id": pid, "role_id": rid, "label": check.choice(rate, "label", schema.PAY_LABELS),
-            "min": low, "max": high, "currency": check.choice(rate, "currency", set(schema.CURRENCIES)),
-            "period": check.choice(rate, "period", schema.PAY_PERIODS, default="year"),
-            "london_allowance": check.number(rate, "london_allowance"),
-            "applies_to": None if applies_to is None else str(applies_to),
-            "note": check.text(rate, "note", required=False),
-            "status": status["status"], "superseded_by_id": status["superseded_by_id"],
-            "position": self.position, **prov,
-        })
+        self.rows[PayRate].append(
+            {
+                "id": pid,
+                "role_id": rid,
+                "label": check.choice(rate, "label", schema.PAY_LABELS),
+                "min": low,
+                "max": high,
+                "currency": check.choice(rate, "currency", set(schema.CURRENCIES)),
+                "period": check.choice(rate, "period", schema.PAY_PERIODS, default="year"),
+                "london_allowance": check.number(rate, "london_allowance"),
+                "applies_to": None if applies_to is None else str(applies_to),
+                "note": check.text(rate, "note", required=False),
+                "status": status["status"],
+                "superseded_by_id": status["superseded_by_id"],
+                "position": self.position,
+                **prov,
+            }
+        )
 
     def route(self, check: _Checker, item: dict, rid: str) -> None:
         jurisdiction = check.text(item, "jurisdiction")
@@ -460,42 +534,71 @@ class _Validator:
             check.fail("'length_max_months' is below 'length_months'")
         status = check.status(item)
         self.ref(check, "superseded_by", "routes", status["superseded_by_id"])
-        self.rows[Route].append({
-            "id": rid, "name": check.text(item, "name"), "jurisdiction_id": jurisdiction,
-            "leads_to_id": leads_to, "employed_as_id": employed_as, "length_months": length,
-            "length_max_months": longest, **status,
-        })
+        self.rows[Route].append(
+            {
+                "id": rid,
+                "name": check.text(item, "name"),
+                "jurisdiction_id": jurisdiction,
+                "leads_to_id": leads_to,
+                "employed_as_id": employed_as,
+                "length_months": length,
+                "length_max_months": longest,
+                **status,
+            }
+        )
         summary = item.get("summary")
         if summary is None:
             check.fail("'summary' is missing: say what the route is, with its source")
         elif not isinstance(summary, dict):
             check.fail("'summary' must be a mapping with text, source and as_of")
         else:
-            fid = f"route-{rid}"   # queries.ROUTE_SUMMARY_PREFIX
+            fid = f"route-{rid}"  # queries.ROUTE_SUMMARY_PREFIX
             sub = _Checker(self.problems, check.file, f"{check.entry} summary")
             if self.claim(sub, "facts", fid, check.file):
-                self.fact(sub, {**summary, "topic": "overview", "jurisdiction": jurisdiction,
-                                "routes": [rid], "status": item.get("status", "current"),
-                                "superseded_by": None, "period": item.get("period")}, fid,
-                          allow_current_without_replacement=True)
+                self.fact(
+                    sub,
+                    {
+                        **summary,
+                        "topic": "overview",
+                        "jurisdiction": jurisdiction,
+                        "routes": [rid],
+                        "status": item.get("status", "current"),
+                        "superseded_by": None,
+                        "period": item.get("period"),
+                    },
+                    fid,
+                    allow_current_without_replacement=True,
+                )
 
-    def fact(self, check: _Checker, item: dict, fid: str,
-             allow_current_without_replacement: bool = False) -> None:
+    def fact(
+        self, check: _Checker, item: dict, fid: str, allow_current_without_replacement: bool = False
+    ) -> None:
         topic = check.choice(item, "topic", schema.TOPICS)
         jurisdiction = item.get("jurisdiction")
         self.ref(check, "jurisdiction", "jurisdictions", jurisdiction)
         if allow_current_without_replacement:
-            status = {"status": check.choice(item, "status", schema.STATUSES, default="current"),
-                      "superseded_by_id": None, "period": check.text(item, "period", required=False)}
+            status = {
+                "status": check.choice(item, "status", schema.STATUSES, default="current"),
+                "superseded_by_id": None,
+                "period": check.text(item, "period", required=False),
+            }
         else:
             status = check.status(item)
             self.ref(check, "superseded_by", "facts", status["superseded_by_id"])
         prov = self.sourced(check, item)
         self.position += 1
-        self.rows[Fact].append({
-            "id": fid, "topic": topic, "jurisdiction_id": jurisdiction, "text": check.text(item, "text"),
-            "value": check.number(item, "value"), "position": self.position, **status, **prov,
-        })
+        self.rows[Fact].append(
+            {
+                "id": fid,
+                "topic": topic,
+                "jurisdiction_id": jurisdiction,
+                "text": check.text(item, "text"),
+                "value": check.number(item, "value"),
+                "position": self.position,
+                **status,
+                **prov,
+            }
+        )
         for role in check.id_list(item, "roles"):
             self.ref(check, "roles", "roles", role)
             self.rows[FactRole].append({"fact_id": fid, "role_id": role})
@@ -505,12 +608,23 @@ class _Validator:
         questions = check.questions(item)
         if questions:
             if status["status"] == "superseded":
-                check.fail("a superseded fact cannot answer questions: put them on the fact that "
-                           "replaced it, which mentions the older guidance")
-            self.units.append(UnitSpec(
-                id=fid, kind="fact", questions=questions, fact=fid, topic=topic,
-                jurisdiction=jurisdiction, roles=tuple(check.id_list(item, "roles")),
-                title=check.text(item, "title", required=False) or questions[0], file=check.file))
+                check.fail(
+                    "a superseded fact cannot answer questions: put them on the fact that "
+                    "replaced it, which mentions the older guidance"
+                )
+            self.units.append(
+                UnitSpec(
+                    id=fid,
+                    kind="fact",
+                    questions=questions,
+                    fact=fid,
+                    topic=topic,
+                    jurisdiction=jurisdiction,
+                    roles=tuple(check.id_list(item, "roles")),
+                    title=check.text(item, "title", required=False) or questions[0],
+                    file=check.file,
+                )
+            )
 
     def qualification(self, check: _Checker, item: dict, qid: str) -> None:
         name = check.text(item, "name")
@@ -518,9 +632,18 @@ class _Validator:
         if level is not None and not 1 <= level <= 8:
             check.fail(f"'level' must be between 1 and 8, not {level}")
         prov = self.sourced(check, item)
-        self.rows[Qualification].append({"id": qid, "name": name, "level": level,
-                                         "social_work": check.flag(item, "social_work"), **prov})
-        self.alias(check, "qualification", qid, [name or qid, *check.names(item, "aliases")], name or qid)
+        self.rows[Qualification].append(
+            {
+                "id": qid,
+                "name": name,
+                "level": level,
+                "social_work": check.flag(item, "social_work"),
+                **prov,
+            }
+        )
+        self.alias(
+            check, "qualification", qid, [name or qid, *check.names(item, "aliases")], name or qid
+        )
 
     def subject(self, check: _Checker, item: dict, sid: str) -> None:
         name = check.text(item, "name")
@@ -528,8 +651,15 @@ class _Validator:
         if modules is not None and modules > 4:
             check.fail("'modules_covered' counts PQiP's four knowledge modules, so at most 4")
         prov = self.sourced(check, item)
-        self.rows[Subject].append({"id": sid, "name": name, "modules_covered": modules,
-                                   "social_work": check.flag(item, "social_work"), **prov})
+        self.rows[Subject].append(
+            {
+                "id": sid,
+                "name": name,
+                "modules_covered": modules,
+                "social_work": check.flag(item, "social_work"),
+                **prov,
+            }
+        )
         self.alias(check, "subject", sid, [name or sid, *check.names(item, "aliases")], name or sid)
 
     def unit(self, check: _Checker, item: dict, uid: str) -> None:
@@ -537,19 +667,32 @@ class _Validator:
         params = tuple(check.id_list(item, "params"))
         for param in params:
             if param not in schema.UNIT_PARAMS:
-                check.fail(f"'params' names {param!r}; expected some of {', '.join(schema.UNIT_PARAMS)}")
+                check.fail(
+                    f"'params' names {param!r}; expected some of {', '.join(schema.UNIT_PARAMS)}"
+                )
         questions = check.questions(item, required=True)
         for question in questions:
             for name in re.findall(r"{(\w+)}", question):
                 if name not in params:
-                    check.fail(f"the question {question!r} uses {{{name}}}, which is not in 'params'")
+                    check.fail(
+                        f"the question {question!r} uses {{{name}}}, which is not in 'params'"
+                    )
         jurisdiction = item.get("jurisdiction")
         self.ref(check, "jurisdiction", "jurisdictions", jurisdiction)
         if answer and questions:
-            self.units.append(UnitSpec(
-                id=uid, kind="composed", questions=questions, answer=answer, params=params,
-                topic=answer, jurisdiction=jurisdiction,
-                title=check.text(item, "title", required=False), file=check.file))
+            self.units.append(
+                UnitSpec(
+                    id=uid,
+                    kind="composed",
+                    questions=questions,
+                    answer=answer,
+                    params=params,
+                    topic=answer,
+                    jurisdiction=jurisdiction,
+                    title=check.text(item, "title", required=False),
+                    file=check.file,
+                )
+            )
 
     def check_bank(self) -> None:
         """A question belongs to one unit: two units claiming it would make the answer a coin
@@ -559,29 +702,57 @@ class _Validator:
         for unit in self.units:
             other = ids.setdefault(unit.id, unit)
             if other is not unit:
-                self.problems.append(Problem(unit.file, f"unit '{unit.id}'",
-                                             f"a fact with questions in {other.file} has the same id; "
-                                             f"rename one, so each answer has its own id"))
+                self.problems.append(
+                    Problem(
+                        unit.file,
+                        f"unit '{unit.id}'",
+                        f"a fact with questions in {other.file} has the same id; "
+                        f"rename one, so each answer has its own id",
+                    )
+                )
         for unit in self.units:
             for question in unit.questions:
                 key = normalise(question.replace("{", " ").replace("}", " "))
                 other = owner.setdefault(key, unit)
                 if other is not unit and other.id != unit.id:
-                    self.problems.append(Problem(unit.file, f"unit '{unit.id}'",
-                                                 f"the question {question!r} is already answered "
-                                                 f"by '{other.id}' ({other.file})"))
+                    self.problems.append(
+                        Problem(
+                            unit.file,
+                            f"unit '{unit.id}'",
+                            f"the question {question!r} is already answered "
+                            f"by '{other.id}' ({other.file})",
+                        )
+                    )
 
     # -- cross-references --------------------------------------------------------------------
     def resolve_references(self) -> None:
-        singular = {"sources": "source", "jurisdictions": "jurisdiction", "roles": "role",
-                    "routes": "route", "facts": "fact", "pay": "pay entry", "units": "unit"}
+        singular = {
+            "sources": "source",
+            "jurisdictions": "jurisdiction",
+            "roles": "role",
+            "routes": "route",
+            "facts": "fact",
+            "pay": "pay entry",
+            "units": "unit",
+        }
         for file, entry, field_name, section, target in self.refs:
             if not isinstance(target, str) or target not in self.ids.get(section, {}):
-                self.problems.append(Problem(file, entry, f"'{field_name}' names an unknown "
-                                                          f"{singular[section]}: {target!r}"))
+                self.problems.append(
+                    Problem(
+                        file,
+                        entry,
+                        f"'{field_name}' names an unknown {singular[section]}: {target!r}",
+                    )
+                )
         for (kind, form), (target, _) in sorted(self.aliases.items()):
-            self.rows[Alias].append({"kind": kind, "alias": form, "target_id": target,
-                                     "display": self.displays.get((kind, target), target)})
+            self.rows[Alias].append(
+                {
+                    "kind": kind,
+                    "alias": form,
+                    "target_id": target,
+                    "display": self.displays.get((kind, target), target),
+                }
+            )
 
 
 def required_ids() -> dict[str, tuple[str, ...]]:
@@ -589,8 +760,9 @@ def required_ids() -> dict[str, tuple[str, ...]]:
     return {"facts": schema.PLANNER_FACTS, "routes": schema.PLANNER_ROUTES}
 
 
-def validate(directory: Path | str = FACTS_DIR,
-             required: dict[str, tuple[str, ...]] | None = None) -> Dataset:
+def validate(
+    directory: Path | str = FACTS_DIR, required: dict[str, tuple[str, ...]] | None = None
+) -> Dataset:
     """Read and check every fact file, and the composed answer units in the `questions/` folder
     beside them; raise KnowledgeError naming each problem. `required` (by default the ids the
     planner cites) must all be present."""
@@ -607,12 +779,21 @@ def validate(directory: Path | str = FACTS_DIR,
     problems.extend(validator.problems)
     for section, ids in (required_ids() if required is None else required).items():
         for missing in sorted(set(ids) - set(validator.ids[section])):
-            problems.append(Problem(_display(Path(directory)), f"{section[:-1]} '{missing}'",
-                                    "is cited by the route planner but no file defines it"))
+            problems.append(
+                Problem(
+                    _display(Path(directory)),
+                    f"{section[:-1]} '{missing}'",
+                    "is cited by the route planner but no file defines it",
+                )
+            )
     if problems:
         raise KnowledgeError(problems)
-    return Dataset(rows=validator.rows, fingerprint=fingerprint, files=[f for f, _ in files],
-                   units=validator.units)
+    return Dataset(
+        rows=validator.rows,
+        fingerprint=fingerprint,
+        files=[f for f, _ in files],
+        units=validator.units,
+    )
 
 
 def build(engine, dataset: Dataset) -> BuildReport:
@@ -623,19 +804,28 @@ def build(engine, dataset: Dataset) -> BuildReport:
         for model in reversed(TABLES_IN_ORDER):
             conn.execute(delete(model.__table__))
         rows = dict(dataset.rows)
-        rows[Meta] = [{"key": "fingerprint", "value": dataset.fingerprint},
-                      {"key": "built_at", "value": dt.datetime.now(dt.timezone.utc).isoformat()}]
+        rows[Meta] = [
+            {"key": "fingerprint", "value": dataset.fingerprint},
+            {"key": "built_at", "value": dt.datetime.now(dt.timezone.utc).isoformat()},
+        ]
         for model in TABLES_IN_ORDER:
             if rows.get(model):
                 conn.execute(insert(model.__table__), rows[model])
-    counts = {model.__tablename__.removeprefix("kb_"): len(rows.get(model, []))
-              for model in TABLES_IN_ORDER if model is not Meta}
-    return BuildReport(counts=counts, seconds=time.perf_counter() - started,
-                       fingerprint=dataset.fingerprint)
+    counts = {
+        model.__tablename__.removeprefix("kb_"): len(rows.get(model, []))
+        for model in TABLES_IN_ORDER
+        if model is not Meta
+    }
+    return BuildReport(
+        counts=counts, seconds=time.perf_counter() - started, fingerprint=dataset.fingerprint
+    )
 
 
-def load(database_url: str | None = None, directory: Path | str = FACTS_DIR,
-         required: dict[str, tuple[str, ...]] | None = None) -> BuildReport:
+def load(
+    database_url: str | None = None,
+    directory: Path | str = FACTS_DIR,
+    required: dict[str, tuple[str, ...]] | None = None,
+) -> BuildReport:
     """Validate the fact files and rebuild the knowledge base from them."""
     started = time.perf_counter()
     dataset = validate(directory, required)
@@ -647,15 +837,23 @@ def load(database_url: str | None = None, directory: Path | str = FACTS_DIR,
 def knowledge_names(facts_dir: Path | None = None) -> list[dict[str, str]]:
     """One EntityRuler pattern per normalised name in the fact files: what the entity extractor
     is trained on, so a new name retrains it and a changed salary does not."""
-    dataset = validate(facts_dir or FACTS_DIR, required={})   # names only
-    return sorted(({"label": row["kind"], "pattern": row["alias"], "id": row["target_id"]}
-                   for row in dataset.rows[Alias] if row["kind"] in NAME_KINDS),
-                  key=lambda p: (p["label"], p["pattern"]))
+    dataset = validate(facts_dir or FACTS_DIR, required={})  # names only
+    return sorted(
+        (
+            {"label": row["kind"], "pattern": row["alias"], "id": row["target_id"]}
+            for row in dataset.rows[Alias]
+            if row["kind"] in NAME_KINDS
+        ),
+        key=lambda p: (p["label"], p["pattern"]),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m knowledge.loader", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m knowledge.loader",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--check", action="store_true", help="validate only; do not build")
     parser.add_argument("--database-url", help="defaults to the SQLite file var/knowledge.sqlite")
     parser.add_argument("--facts", default=str(FACTS_DIR), help="the directory of fact files")
@@ -664,16 +862,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             started = time.perf_counter()
             dataset = validate(args.facts)
-            print(f"ok: {len(dataset.files)} files, {dataset.count(Fact)} facts, "
-                  f"{dataset.count(Role)} roles, {dataset.count(Route)} routes, "
-                  f"{dataset.count(Source)} sources ({time.perf_counter() - started:.2f} s)")
+            print(
+                f"ok: {len(dataset.files)} files, {dataset.count(Fact)} facts, "
+                f"{dataset.count(Role)} roles, {dataset.count(Route)} routes, "
+                f"{dataset.count(Source)} sources ({time.perf_counter() - started:.2f} s)"
+            )
             return 0
         report = load(args.database_url, args.facts)
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return 1
     counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
-    print(f"knowledge base built in {report.seconds:.2f} s at {db.describe(args.database_url)}: {counts}")
+    print(
+        f"knowledge base built in {report.seconds:.2f} s at {db.describe(args.database_url)}: {counts}"
+    )
     return 0
 
 

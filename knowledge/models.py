@@ -1,5 +1,6 @@
 """The knowledge base's tables. The YAML files are the record; these tables are what the loader
 builds from them and what the queries read."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,6 +14,7 @@ Base: Any = declarative_base()
 
 class Meta(Base):
     """Key/value facts about the build itself (its fingerprint, when it was loaded)."""
+
     __tablename__ = "kb_meta"
     key = Column(String(64), primary_key=True)
     value = Column(Text, nullable=False)
@@ -33,11 +35,14 @@ class Jurisdiction(Base):
     __tablename__ = "kb_jurisdiction"
     id = Column(String(80), primary_key=True)
     name = Column(Text, nullable=False)
-    part_of_id = Column(String(80))  # checked by the loader; no self-FK, so rows insert in any order
+    part_of_id = Column(
+        String(80)
+    )  # checked by the loader; no self-FK, so rows insert in any order
 
 
 class Alias(Base):
     """A name people use for a role, jurisdiction, qualification or subject, normalised."""
+
     __tablename__ = "kb_alias"
     __table_args__ = (UniqueConstraint("kind", "alias"),)
     id = Column(Integer, primary_key=True, autoincrement=True)
@@ -58,6 +63,7 @@ class Role(Base):
 
 class RoleLink(Base):
     """A role's next steps ("progression") and neighbouring careers ("related"), in order."""
+
     __tablename__ = "kb_role_link"
     role_id = Column(String(80), ForeignKey("kb_role.id"), primary_key=True)
     target_id = Column(String(80), ForeignKey("kb_role.id"), primary_key=True)
@@ -146,5 +152,18 @@ class Subject(Base):
 
 
 # Insert order respects the foreign keys; deletes run in reverse.
-TABLES_IN_ORDER: list[Any] = [Meta, Source, Jurisdiction, Alias, Role, RoleLink, PayRate, Route, Fact,
-                   FactRole, FactRoute, Qualification, Subject]
+TABLES_IN_ORDER: list[Any] = [
+    Meta,
+    Source,
+    Jurisdiction,
+    Alias,
+    Role,
+    RoleLink,
+    PayRate,
+    Route,
+    Fact,
+    FactRole,
+    FactRoute,
+    Qualification,
+    Subject,
+]

@@ -1,11 +1,12 @@
 """How names are compared: people type "P.S.O.", "pso" or "Probation Service Officer", and all of
 them must find the same role. The loader stores aliases through `normalise`; lookups and the
 entity extractor use it too, so the three always agree."""
+
 from __future__ import annotations
 
 import unicodedata
 
-_DROPPED = frozenset(".'\u2019\u2018`")        # "p.s.o." -> "pso", "master's" -> "masters"
+_DROPPED = frozenset(".'\u2019\u2018`")  # "p.s.o." -> "pso", "master's" -> "masters"
 _KEPT_SYMBOLS = frozenset("£$€")
 
 
@@ -20,7 +21,7 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     offsets: list[int] = []
     for index, original in enumerate(text):
         for ch in unicodedata.normalize("NFKD", original).casefold():
-            if ch in _DROPPED or unicodedata.combining(ch):   # "Ça" -> "ca"
+            if ch in _DROPPED or unicodedata.combining(ch):  # "Ça" -> "ca"
                 continue
             if _keep(ch):
                 out.append(ch)
@@ -48,7 +49,7 @@ def variants(name: str) -> set[str]:
     if base.endswith("s") and len(base) > 3 and not base.endswith("ss"):
         forms.add(base[:-1])
     elif (len(base) >= 3 and base[-1].isalpha()) or (len(base) == 2 and base.isalpha()):
-        forms.add(base + "s")          # "POs" as well as "PSOs"
+        forms.add(base + "s")  # "POs" as well as "PSOs"
     return forms
 
 

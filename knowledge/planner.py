@@ -2,6 +2,7 @@
 which one we recommend, how long it takes, and why. Every reason cites a sourced fact, and every
 threshold (ages, levels, months) is read from the facts, so an editor's change moves the plan.
 Where an answer hinges on something we don't know yet, the plan says "it depends" and on what."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -9,25 +10,33 @@ from dataclasses import dataclass, field, replace
 from knowledge.queries import FactView, KnowledgeBase, RouteView
 
 # Profile fields the planner may say a plan depends on, in the order a form should ask them.
-ASKABLE = ("jurisdiction", "age", "qualification", "subject", "current_role", "months_service",
-           "experience")
+ASKABLE = (
+    "jurisdiction",
+    "age",
+    "qualification",
+    "subject",
+    "current_role",
+    "months_service",
+    "experience",
+)
 
 
 @dataclass(frozen=True)
 class Profile:
     """What a person has told us. None means "not said", never "no"."""
-    jurisdiction: str | None = None        # where they want to work (a jurisdiction id)
+
+    jurisdiction: str | None = None  # where they want to work (a jurisdiction id)
     age: int | None = None
-    qualification: str | None = None       # their highest qualification (a qualification id)
-    level: int | None = None               # its level, when they gave a level rather than a name
-    subject: str | None = None             # the subject of their degree or course (a subject id)
-    modules: int | None = None             # how many of PQiP's four knowledge modules it covered
-    current_role: str | None = None        # a role id
-    months_service: int | None = None      # months in the current role
-    experience: bool | None = None         # work with people in crisis or challenging behaviour
+    qualification: str | None = None  # their highest qualification (a qualification id)
+    level: int | None = None  # its level, when they gave a level rather than a name
+    subject: str | None = None  # the subject of their degree or course (a subject id)
+    modules: int | None = None  # how many of PQiP's four knowledge modules it covered
+    current_role: str | None = None  # a role id
+    months_service: int | None = None  # months in the current role
+    experience: bool | None = None  # work with people in crisis or challenging behaviour
     overseas_qualification: bool | None = None
     uk_residence_years: float | None = None
-    target: str | None = None              # the role they want (a role id); a PO by default
+    target: str | None = None  # the role they want (a role id); a PO by default
 
 
 @dataclass(frozen=True)
@@ -38,13 +47,13 @@ class Reason:
 
 @dataclass
 class Plan:
-    status: str                            # recommend | ready | depends | not_yet
+    status: str  # recommend | ready | depends | not_yet
     jurisdiction: str
     recommended: RouteView | None = None
     reasons: list[Reason] = field(default_factory=list)
     alternatives: list[RouteView] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
-    notes: list[Reason] = field(default_factory=list)   # caveats and superseded guidance
+    notes: list[Reason] = field(default_factory=list)  # caveats and superseded guidance
     assumed_jurisdiction: bool = False
 
     @property
@@ -80,14 +89,19 @@ class Planner:
         qualification = self.kb.find_qualification(profile.qualification)
         subject = self.kb.find_subject(profile.subject)
         level = self._level(profile) or 0
-        return bool((qualification and qualification.social_work)
-                    or (subject and subject.social_work and level >= 6))
+        return bool(
+            (qualification and qualification.social_work)
+            or (subject and subject.social_work and level >= 6)
+        )
 
     def plan(self, profile: Profile) -> Plan:
         jurisdiction, assumed = self._jurisdiction(profile)
         top = self.kb.jurisdiction_chain(jurisdiction)[-1]
-        handler = {"scotland": self._scotland, "northern-ireland": self._northern_ireland,
-                   "us": self._united_states}.get(top, self._england_wales)
+        handler = {
+            "scotland": self._scotland,
+            "northern-ireland": self._northern_ireland,
+            "us": self._united_states,
+        }.get(top, self._england_wales)
         plan = handler(profile, jurisdiction)
         plan.assumed_jurisdiction = assumed
         return plan
@@ -112,8 +126,13 @@ class Planner:
             plan.reasons.append(why("min-age"))
             return plan
         if profile.age is not None and profile.age < kb.value("min-age-dipps", 20):
-            plan.notes.append(why("min-age-dipps", f"Older guides give {kb.value('min-age-dipps', 20):g} "
-                                  f"as the minimum age; the current minimum is {min_age:g}."))
+            plan.notes.append(
+                why(
+                    "min-age-dipps",
+                    f"Older guides give {kb.value('min-age-dipps', 20):g} "
+                    f"as the minimum age; the current minimum is {min_age:g}.",
+                )
+            )
         residence = kb.value("uk-residence", 3)
         if profile.uk_residence_years is not None and profile.uk_residence_years < residence:
             plan.status = "not_yet"
@@ -149,10 +168,14 @@ class Planner:
         plan.reasons.append(why("pqip-internal-route"))
         if profile.months_service < needed:
             wait = needed - profile.months_service
-            plan.reasons.append(Reason(
-                f"You have {profile.months_service} months' service, so you can apply for the "
-                f"internal route in {wait} more month{'s' if wait != 1 else ''}; you could also apply "
-                f"to the external PQiP campaign now.", kb.fact("pqip-internal-route")))
+            plan.reasons.append(
+                Reason(
+                    f"You have {profile.months_service} months' service, so you can apply for the "
+                    f"internal route in {wait} more month{'s' if wait != 1 else ''}; you could also apply "
+                    f"to the external PQiP campaign now.",
+                    kb.fact("pqip-internal-route"),
+                )
+            )
             external = self._pqip_external(Plan("recommend", plan.jurisdiction), profile, level)
             if external.recommended is not None:
                 plan.alternatives.append(external.recommended)
@@ -167,8 +190,11 @@ class Planner:
         if level is not None and level < min_level:
             plan.status = "not_yet"
             plan.recommended = kb.route("pso-entry")
-            plan.reasons += [why("pqip-min-level"), why("pso-entry-quals"),
-                             why("pso-in-post-qualification")]
+            plan.reasons += [
+                why("pqip-min-level"),
+                why("pso-entry-quals"),
+                why("pso-in-post-qualification"),
+            ]
             plan.alternatives = [kb.route("l3-apprenticeship")]
             return plan
         if level is None:
@@ -179,8 +205,13 @@ class Planner:
         elif level < 5:
             plan.recommended = kb.route("pqip-27")
             plan.reasons.append(why("pqip-27-rule"))
-            plan.notes.append(why("pqip-min-level-5", f"Older guides ask for a Level 5 qualification; "
-                                  f"since then the minimum has been Level {min_level:g}."))
+            plan.notes.append(
+                why(
+                    "pqip-min-level-5",
+                    f"Older guides ask for a Level 5 qualification; "
+                    f"since then the minimum has been Level {min_level:g}.",
+                )
+            )
         else:
             modules = profile.modules
             subject = kb.find_subject(profile.subject)
@@ -194,11 +225,17 @@ class Planner:
             elif modules >= kb.value("pqip-15-rule", 3):
                 plan.recommended = kb.route("pqip-15")
                 if subject is not None and subject.modules_covered and subject.source is not None:
-                    covered = ("all four" if subject.modules_covered == 4
-                               else f"{subject.modules_covered} of the four")
-                    plan.reasons.append(Reason(
-                        f"A {subject.name} degree normally covers {covered} knowledge modules.",
-                        self._subject_fact(subject)))
+                    covered = (
+                        "all four"
+                        if subject.modules_covered == 4
+                        else f"{subject.modules_covered} of the four"
+                    )
+                    plan.reasons.append(
+                        Reason(
+                            f"A {subject.name} degree normally covers {covered} knowledge modules.",
+                            self._subject_fact(subject),
+                        )
+                    )
                 plan.reasons.append(why("pqip-15-rule"))
             else:
                 plan.recommended = kb.route("pqip-21")
@@ -211,16 +248,28 @@ class Planner:
     def _subject_fact(self, subject) -> FactView:
         # Subjects carry their own source; present it as a fact so it is cited like the rest.
         template = self.kb.fact("pqip-15-rule")
-        return replace(template, id=f"subject-{subject.id}", topic="modules",
-                       text=f"{subject.name} usually covers the knowledge modules",
-                       source=subject.source, as_of=subject.as_of, value=subject.modules_covered)
+        return replace(
+            template,
+            id=f"subject-{subject.id}",
+            topic="modules",
+            text=f"{subject.name} usually covers the knowledge modules",
+            source=subject.source,
+            as_of=subject.as_of,
+            value=subject.modules_covered,
+        )
 
     def _experience(self, plan: Plan, profile: Profile) -> Plan:
         if profile.experience is False:
-            plan.notes.append(self._why("pqip-experience", (
-                "You will also need some paid or voluntary experience of working with people in "
-                "crisis or with challenging behaviour, so gaining that first would strengthen an "
-                "application.")))
+            plan.notes.append(
+                self._why(
+                    "pqip-experience",
+                    (
+                        "You will also need some paid or voluntary experience of working with people in "
+                        "crisis or with challenging behaviour, so gaining that first would strengthen an "
+                        "application."
+                    ),
+                )
+            )
         return plan
 
     # -- Scotland, Northern Ireland ----------------------------------------------------------------
@@ -236,12 +285,15 @@ class Planner:
         if level is None:
             plan.status = "depends"
             plan.depends_on.append("qualification")
-            plan.alternatives = [self.kb.route("scotland-ba-social-work"),
-                                 self.kb.route("scotland-msc-social-work")]
+            plan.alternatives = [
+                self.kb.route("scotland-ba-social-work"),
+                self.kb.route("scotland-msc-social-work"),
+            ]
             plan.reasons.append(self._why("scotland-routes"))
             return plan
-        plan.recommended = self.kb.route("scotland-msc-social-work" if level >= 6
-                                         else "scotland-ba-social-work")
+        plan.recommended = self.kb.route(
+            "scotland-msc-social-work" if level >= 6 else "scotland-ba-social-work"
+        )
         plan.reasons += [self._why("scotland-routes"), self._why("scotland-sssc-registration")]
         return plan
 
@@ -270,9 +322,13 @@ class Planner:
                 return plan
             if profile.age >= max_age:
                 plan.reasons.append(why("us-federal-max-age"))
-                plan.reasons.append(Reason(
-                    "State and county probation departments set their own rules, so that is where "
-                    "to look instead.", kb.fact("us-education")))
+                plan.reasons.append(
+                    Reason(
+                        "State and county probation departments set their own rules, so that is where "
+                        "to look instead.",
+                        kb.fact("us-education"),
+                    )
+                )
                 plan.recommended = kb.route("us-state-po")
                 plan.jurisdiction = "us"
                 return self._us_education(plan, level)

@@ -2,6 +2,7 @@
 (a few hundred rows), rebuilt whenever the loader's fingerprint changes, so an editor's change
 is answered within seconds without restarting anything, and a turn costs no database round trip
 beyond a cheap fingerprint check."""
+
 from __future__ import annotations
 
 import threading
@@ -86,7 +87,7 @@ class RoleView:
 
     @property
     def label(self) -> str:
-        """"probation services officer (PSO)": the name with its abbreviation, for answers."""
+        """ "probation services officer (PSO)": the name with its abbreviation, for answers."""
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
 
 
@@ -144,6 +145,7 @@ class RouteView:
 @dataclass(frozen=True)
 class NamedThing:
     """A qualification or subject as the planner needs it."""
+
     id: str
     name: str
     level: int | None = None
@@ -179,13 +181,21 @@ class Snapshot:
 def _read_snapshot(conn, fingerprint: str) -> Snapshot:
     snap = Snapshot(fingerprint=fingerprint)
     for row in conn.execute(select(Source)).mappings():
-        snap.sources[row["id"]] = SourceRef(row["id"], row["publisher"], row["title"], row["url"],
-                                            row["year"], row["approximate"], row["reliability"])
+        snap.sources[row["id"]] = SourceRef(
+            row["id"],
+            row["publisher"],
+            row["title"],
+            row["url"],
+            row["year"],
+            row["approximate"],
+            row["reliability"],
+        )
     for row in conn.execute(select(Jurisdiction)).mappings():
         snap.jurisdictions[row["id"]] = (row["name"], row["part_of_id"])
     for row in conn.execute(select(Role)).mappings():
-        snap.roles[row["id"]] = RoleView(row["id"], row["name"], row["abbreviation"],
-                                         row["jurisdiction_id"], row["kind"])
+        snap.roles[row["id"]] = RoleView(
+            row["id"], row["name"], row["abbreviation"], row["jurisdiction_id"], row["kind"]
+        )
     for row in conn.execute(select(RoleLink).order_by(RoleLink.position)).mappings():
         snap.links[(row["role_id"], row["kind"])].append(row["target_id"])
     fact_roles, fact_routes = defaultdict(list), defaultdict(list)
@@ -195,27 +205,70 @@ def _read_snapshot(conn, fingerprint: str) -> Snapshot:
         fact_routes[row["fact_id"]].append(row["route_id"])
     for row in conn.execute(select(Fact).order_by(Fact.position)).mappings():
         snap.facts[row["id"]] = FactView(
-            row["id"], row["topic"], row["text"], row["value"], snap.sources[row["source_id"]],
-            row["as_of"], row["status"], row["superseded_by_id"], row["period"],
-            row["jurisdiction_id"], tuple(fact_roles[row["id"]]), tuple(fact_routes[row["id"]]))
+            row["id"],
+            row["topic"],
+            row["text"],
+            row["value"],
+            snap.sources[row["source_id"]],
+            row["as_of"],
+            row["status"],
+            row["superseded_by_id"],
+            row["period"],
+            row["jurisdiction_id"],
+            tuple(fact_roles[row["id"]]),
+            tuple(fact_routes[row["id"]]),
+        )
     for row in conn.execute(select(PayRate).order_by(PayRate.position)).mappings():
-        snap.pay[row["role_id"]].append(PayView(
-            row["id"], row["role_id"], row["label"], row["min"], row["max"], row["currency"],
-            row["period"], row["london_allowance"], row["applies_to"], row["note"],
-            snap.sources[row["source_id"]], row["as_of"], row["status"], row["superseded_by_id"]))
+        snap.pay[row["role_id"]].append(
+            PayView(
+                row["id"],
+                row["role_id"],
+                row["label"],
+                row["min"],
+                row["max"],
+                row["currency"],
+                row["period"],
+                row["london_allowance"],
+                row["applies_to"],
+                row["note"],
+                snap.sources[row["source_id"]],
+                row["as_of"],
+                row["status"],
+                row["superseded_by_id"],
+            )
+        )
     for row in conn.execute(select(Route)).mappings():
         snap.routes[row["id"]] = RouteView(
-            row["id"], row["name"], row["jurisdiction_id"], row["leads_to_id"],
-            row["employed_as_id"], row["length_months"], row["length_max_months"], row["status"],
-            row["superseded_by_id"], row["period"], snap.facts[ROUTE_SUMMARY_PREFIX + row["id"]])
+            row["id"],
+            row["name"],
+            row["jurisdiction_id"],
+            row["leads_to_id"],
+            row["employed_as_id"],
+            row["length_months"],
+            row["length_max_months"],
+            row["status"],
+            row["superseded_by_id"],
+            row["period"],
+            snap.facts[ROUTE_SUMMARY_PREFIX + row["id"]],
+        )
     for row in conn.execute(select(Qualification)).mappings():
         snap.qualifications[row["id"]] = NamedThing(
-            row["id"], row["name"], level=row["level"], social_work=row["social_work"],
-            source=snap.sources[row["source_id"]], as_of=row["as_of"])
+            row["id"],
+            row["name"],
+            level=row["level"],
+            social_work=row["social_work"],
+            source=snap.sources[row["source_id"]],
+            as_of=row["as_of"],
+        )
     for row in conn.execute(select(Subject)).mappings():
         snap.subjects[row["id"]] = NamedThing(
-            row["id"], row["name"], modules_covered=row["modules_covered"],
-            social_work=row["social_work"], source=snap.sources[row["source_id"]], as_of=row["as_of"])
+            row["id"],
+            row["name"],
+            modules_covered=row["modules_covered"],
+            social_work=row["social_work"],
+            source=snap.sources[row["source_id"]],
+            as_of=row["as_of"],
+        )
     for row in conn.execute(select(Alias)).mappings():
         snap.aliases[row["kind"]][row["alias"]] = row["target_id"]
     return snap
@@ -241,17 +294,20 @@ class KnowledgeBase:
             try:
                 with engine.connect() as conn:
                     fingerprint = conn.execute(
-                        select(Meta.value).where(Meta.key == "fingerprint")).scalar()
+                        select(Meta.value).where(Meta.key == "fingerprint")
+                    ).scalar()
                     if fingerprint is None:
                         raise KnowledgeUnavailable(
-                            f"the knowledge base at {db.describe(self.url)} is empty: run `make kb`")
+                            f"the knowledge base at {db.describe(self.url)} is empty: run `make kb`"
+                        )
                     if self._snapshot is None or self._snapshot.fingerprint != fingerprint:
                         self._snapshot = _read_snapshot(conn, fingerprint)
             except (OperationalError, ProgrammingError) as exc:
                 if self._snapshot is not None:
-                    return self._snapshot        # keep answering from the last good copy
+                    return self._snapshot  # keep answering from the last good copy
                 raise KnowledgeUnavailable(
-                    f"cannot read the knowledge base at {db.describe(self.url)}: {exc.orig}") from exc
+                    f"cannot read the knowledge base at {db.describe(self.url)}: {exc.orig}"
+                ) from exc
             self._checked_at = now
             return self._snapshot
 
@@ -264,8 +320,8 @@ class KnowledgeBase:
     def find_role(self, text: str | None) -> RoleView | None:
         """A role by any of its names: "PSO", "probation service officer", "trainee"..."""
         snap = self.snapshot()
-        if text in snap.roles:              # an id is exact; "us-probation-officer" is not the
-            return snap.roles[text]         # alias "US probation officer" (the federal title)
+        if text in snap.roles:  # an id is exact; "us-probation-officer" is not the
+            return snap.roles[text]  # alias "US probation officer" (the federal title)
         found = self._lookup("role", text)
         return snap.roles.get(found) if found else None
 
@@ -305,16 +361,25 @@ class KnowledgeBase:
         return self.snapshot().roles[role_id]
 
     def roles(self, jurisdiction: str | None = None, kind: str | None = None) -> list[RoleView]:
-        return [r for r in self.snapshot().roles.values()
-                if (jurisdiction is None or r.jurisdiction in self.jurisdiction_chain(jurisdiction))
-                and (kind is None or r.kind == kind)]
+        return [
+            r
+            for r in self.snapshot().roles.values()
+            if (jurisdiction is None or r.jurisdiction in self.jurisdiction_chain(jurisdiction))
+            and (kind is None or r.kind == kind)
+        ]
 
     def fact(self, fact_id: str) -> FactView:
         return self.snapshot().facts[fact_id]
 
-    def facts(self, topic: str | Iterable[str] | None = None, role: str | None = None,
-              jurisdiction: str | None = None, route: str | None = None,
-              include_superseded: bool = False, role_only: bool = False) -> list[FactView]:
+    def facts(
+        self,
+        topic: str | Iterable[str] | None = None,
+        role: str | None = None,
+        jurisdiction: str | None = None,
+        route: str | None = None,
+        include_superseded: bool = False,
+        role_only: bool = False,
+    ) -> list[FactView]:
         """Facts matching every filter given. A jurisdiction includes the ones it is part of;
         a role includes general facts of its jurisdiction unless `role_only`."""
         topics = {topic} if isinstance(topic, str) else (set(topic) if topic else None)
@@ -330,7 +395,7 @@ class KnowledgeBase:
             if role and role not in fact.roles and (role_only or fact.roles or fact.routes):
                 continue
             if route is None and fact.id.startswith(ROUTE_SUMMARY_PREFIX):
-                continue                                # a route's summary belongs to the route
+                continue  # a route's summary belongs to the route
             if chain is not None and fact.jurisdiction and fact.jurisdiction not in chain:
                 continue
             out.append(fact)
@@ -345,23 +410,34 @@ class KnowledgeBase:
         return found[0] if found else None
 
     def pay(self, role_id: str, include_superseded: bool = False) -> list[PayView]:
-        return [p for p in self.snapshot().pay.get(role_id, [])
-                if include_superseded or p.status == "current"]
+        return [
+            p
+            for p in self.snapshot().pay.get(role_id, [])
+            if include_superseded or p.status == "current"
+        ]
 
     def routes_into(self, role_id: str, include_superseded: bool = False) -> list[RouteView]:
         """Routes that end in the role, or that employ you in it while you train."""
-        return [r for r in self.snapshot().routes.values()
-                if role_id in (r.leads_to, r.employed_as)
-                and (include_superseded or r.status == "current")]
+        return [
+            r
+            for r in self.snapshot().routes.values()
+            if role_id in (r.leads_to, r.employed_as)
+            and (include_superseded or r.status == "current")
+        ]
 
     def route(self, route_id: str) -> RouteView:
         return self.snapshot().routes[route_id]
 
-    def routes(self, jurisdiction: str | None = None, include_superseded: bool = False) -> list[RouteView]:
+    def routes(
+        self, jurisdiction: str | None = None, include_superseded: bool = False
+    ) -> list[RouteView]:
         chain = self.jurisdiction_chain(jurisdiction) if jurisdiction else None
-        return [r for r in self.snapshot().routes.values()
-                if (chain is None or r.jurisdiction in chain)
-                and (include_superseded or r.status == "current")]
+        return [
+            r
+            for r in self.snapshot().routes.values()
+            if (chain is None or r.jurisdiction in chain)
+            and (include_superseded or r.status == "current")
+        ]
 
     def progression(self, role_id: str) -> list[RoleView]:
         snap = self.snapshot()
@@ -371,32 +447,55 @@ class KnowledgeBase:
         snap = self.snapshot()
         return [snap.roles[t] for t in snap.links.get((role_id, "related"), [])]
 
-    REQUIREMENT_TOPICS = ("entry", "experience", "minimum_age", "maximum_age", "right_to_work",
-                          "residence", "criminal_record", "vetting", "dbs", "driving_licence",
-                          "drug_test", "fitness", "registration", "overseas_qualifications")
+    REQUIREMENT_TOPICS = (
+        "entry",
+        "experience",
+        "minimum_age",
+        "maximum_age",
+        "right_to_work",
+        "residence",
+        "criminal_record",
+        "vetting",
+        "dbs",
+        "driving_licence",
+        "drug_test",
+        "fitness",
+        "registration",
+        "overseas_qualifications",
+    )
 
     def requirements(self, role_id: str, jurisdiction: str | None = None) -> list[FactView]:
         """What a person needs for the role: its own entry facts, then the checks of its
         jurisdiction (or of `jurisdiction`, where the reader is elsewhere)."""
         role = self.role(role_id)
         own = self.facts(self.REQUIREMENT_TOPICS, role=role_id, role_only=True)
-        general = [f for f in self.facts(self.REQUIREMENT_TOPICS,
-                                         jurisdiction=jurisdiction or role.jurisdiction)
-                   if not f.roles and not f.routes and f not in own]
+        general = [
+            f
+            for f in self.facts(
+                self.REQUIREMENT_TOPICS, jurisdiction=jurisdiction or role.jurisdiction
+            )
+            if not f.roles and not f.routes and f not in own
+        ]
         return own + general
 
-    def compare(self, first_id: str, second_id: str,
-                topics: tuple[str, ...] = ("band", "overview", "risk", "entry")) -> Comparison:
+    def compare(
+        self,
+        first_id: str,
+        second_id: str,
+        topics: tuple[str, ...] = ("band", "overview", "risk", "entry"),
+    ) -> Comparison:
         rows = tuple((t, self.role_fact(first_id, t), self.role_fact(second_id, t)) for t in topics)
 
         def pick(rid: str) -> PayView | None:
             return next(iter(self.pay(rid)), None)
 
-        return Comparison(self.role(first_id), self.role(second_id), rows,
-                          (pick(first_id), pick(second_id)))
+        return Comparison(
+            self.role(first_id), self.role(second_id), rows, (pick(first_id), pick(second_id))
+        )
 
-    def jurisdiction_differences(self, topic: str | Iterable[str] = ("organisation", "entry")
-                                 ) -> dict[str, list[FactView]]:
+    def jurisdiction_differences(
+        self, topic: str | Iterable[str] = ("organisation", "entry")
+    ) -> dict[str, list[FactView]]:
         """For each top-level jurisdiction, its current facts on the topic(s)."""
         out: dict[str, list[FactView]] = {}
         for jid, (_name, parent) in self.snapshot().jurisdictions.items():
@@ -406,8 +505,12 @@ class KnowledgeBase:
                     out[jid] = found
         return out
 
-    def superseded(self, topic: str | Iterable[str] | None = None, role: str | None = None,
-                   jurisdiction: str | None = None) -> list[tuple[FactView, FactView]]:
+    def superseded(
+        self,
+        topic: str | Iterable[str] | None = None,
+        role: str | None = None,
+        jurisdiction: str | None = None,
+    ) -> list[tuple[FactView, FactView]]:
         """Older guidance on a topic, each paired with the current fact that replaced it."""
         snap = self.snapshot()
         pairs = []

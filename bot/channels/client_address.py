@@ -4,6 +4,7 @@ The connection's own address is the client's, unless it is one of TRUSTED_PROXIE
 networks, separated by commas or spaces): then the client is the right-most X-Forwarded-For entry
 that is not itself a trusted proxy. Entries further left are whatever the client wrote, so they
 are never believed, and a client that is not behind a trusted proxy cannot name an address at all."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -21,8 +22,10 @@ def trusted_proxies(setting: str | None) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise SystemExit(f"TRUSTED_PROXIES: {item!r} is not an IP address or network "
-                             "(for example 10.0.0.5 or 10.0.0.0/8)") from None
+            raise SystemExit(
+                f"TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                "(for example 10.0.0.5 or 10.0.0.0/8)"
+            ) from None
     return tuple(networks)
 
 
@@ -39,4 +42,4 @@ def client_address(peer: str, forwarded_for: str | None, proxies: tuple[Network,
     for address in reversed(chain):
         if not _trusted(address, proxies):
             return address
-    return chain[0]          # every hop a trusted proxy: the first one is as near as we get
+    return chain[0]  # every hop a trusted proxy: the first one is as near as we get

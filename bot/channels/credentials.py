@@ -3,6 +3,7 @@ credentials.yml names (REST and socket.io), plus Slack and Telegram when the env
 them up. Rasa loads a custom channel by its module path and builds it with `from_credentials`;
 ours read their secrets from the settings themselves (bot/settings.py), so their sections stay
 empty and no secret reaches the disk."""
+
 from __future__ import annotations
 
 import logging
@@ -35,7 +36,10 @@ def credentials(env: Mapping[str, str] | None = None) -> dict:
 
 def write_credentials(path: Path, env: Mapping[str, str] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"# Written at each start from {DEFAULTS.name} and the environment "
-                    "(bot/channels/credentials.py); edits here are lost.\n"
-                    + yaml.safe_dump(credentials(env), sort_keys=False), encoding="utf-8")
+    path.write_text(
+        f"# Written at each start from {DEFAULTS.name} and the environment "
+        "(bot/channels/credentials.py); edits here are lost.\n"
+        + yaml.safe_dump(credentials(env), sort_keys=False),
+        encoding="utf-8",
+    )
     return path

@@ -2,6 +2,7 @@
 integrations that do not use socket.io. The body is a JSON object (bot/feedback.py's SHAPE); a
 rating that cannot be read or names a turn the conversation does not have gets a 4xx with a JSON
 {"error"} saying what to send. credentials.yml names this class, as it does the chat channels."""
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
@@ -15,7 +16,7 @@ from bot import feedback
 from bot.channels.guard import read_json
 from bot.channels.owned_ids import owned
 
-REST_CHANNEL = "rest"      # the REST channel's name (bot/channels/rest.py), which owns these ids
+REST_CHANNEL = "rest"  # the REST channel's name (bot/channels/rest.py), which owns these ids
 
 
 class FeedbackInput(InputChannel):
@@ -39,12 +40,20 @@ class FeedbackInput(InputChannel):
                 # a REST caller rates its own conversation, which the server keeps as rest:<sender>
                 raw = body.get("sender") if isinstance(body, dict) else None
                 rating = feedback.read_rating(
-                    body, sender=owned(REST_CHANNEL, raw) if isinstance(raw, str) and raw else None)
-                channel = body.get("input_channel") if isinstance(body.get("input_channel"), str) else None
-                stored = await feedback.record_soon(rating, channel=channel[:64] if channel else None)
+                    body, sender=owned(REST_CHANNEL, raw) if isinstance(raw, str) and raw else None
+                )
+                channel = (
+                    body.get("input_channel")
+                    if isinstance(body.get("input_channel"), str)
+                    else None
+                )
+                stored = await feedback.record_soon(
+                    rating, channel=channel[:64] if channel else None
+                )
             except feedback.FeedbackRefused as refused:
                 return response.json({"error": str(refused)}, status=refused.status)
-            return response.json({"stored": True, "turn": stored["turn"],
-                                  "message": feedback.thanks(rating.rating)})
+            return response.json(
+                {"stored": True, "turn": stored["turn"], "message": feedback.thanks(rating.rating)}
+            )
 
         return ratings

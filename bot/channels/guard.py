@@ -20,6 +20,7 @@ instead of a crash, silence, or a wrong answer.
   TRUSTED_PROXIES). Slack and Telegram are not: every person's messages come from their servers,
   and the platforms vouch for the sender.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,13 +55,14 @@ EXAMPLE = "What band is a PSO?"
 EMPTY, TOO_LONG, BAD_PAYLOAD, RATE_LIMITED = "empty", "too_long", "bad_payload", "rate_limited"
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")      # all but tab and newline
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline
 _NOT_IN_IDS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # Soft hyphen, zero-width space, word joiner, BOM, Hangul fillers, Braille blank, and the bidi
 # embeddings, overrides and isolates. Zero-width (non-)joiners and LRM/RLM stay: emoji sequences
 # and Persian or Hebrew text need them.
-_INVISIBLE = re.compile("[\u00ad\u115f\u1160\u200b\u2060\u202a-\u202e\u2066-\u2069\u2800"
-                        "\u3164\ufeff\uffa0]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u115f\u1160\u200b\u2060\u202a-\u202e\u2066-\u2069\u2800\u3164\ufeff\uffa0]"
+)
 _PAYLOAD = re.compile(r"/[A-Za-z_][\w-]*(?P<arguments>[@{\[].*)?\Z", re.S)
 _CONFIDENCE = re.compile(r"@(?:0(?:\.\d+)?|1(?:\.0+)?|\.\d+)")
 
@@ -81,11 +83,11 @@ def payload_unreadable(text: str) -> bool:
     confidence in [0, 1], then a JSON object of short strings or numbers."""
     match = _PAYLOAD.match(text)
     if not match or not match.group("arguments"):
-        return False       # plain "/intent", or words after a slash: Rasa and NLU read those
+        return False  # plain "/intent", or words after a slash: Rasa and NLU read those
     arguments = match.group("arguments")
     confidence = _CONFIDENCE.match(arguments)
     if confidence:
-        arguments = arguments[confidence.end():]
+        arguments = arguments[confidence.end() :]
     if not arguments:
         return False
     try:
@@ -103,11 +105,11 @@ def _flat(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Verdict:
-    text: str | None = None         # the cleaned message to hand on; None when refused
+    text: str | None = None  # the cleaned message to hand on; None when refused
     reason: str | None = None
-    reply: str = ""                 # what to tell the person instead; empty when accepted
-    quiet: bool = False             # they were told already (a flood gets one "slow down")
-    retry_after: int = 0            # seconds, for a rate-limited request
+    reply: str = ""  # what to tell the person instead; empty when accepted
+    quiet: bool = False  # they were told already (a flood gets one "slow down")
+    retry_after: int = 0  # seconds, for a rate-limited request
 
     @property
     def accepted(self) -> bool:
@@ -121,13 +123,18 @@ class RateLimiter:
     buckets, which only forgives. A server with several worker processes shares its buckets
     between them instead (`bot.worker_state.SharedAllowances`)."""
 
-    def __init__(self, per_minute: int, burst: int | None = None,
-                 clock: Callable[[], float] = time.monotonic, max_senders: int = 100_000):
+    def __init__(
+        self,
+        per_minute: int,
+        burst: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_senders: int = 100_000,
+    ):
         self.per_minute = per_minute
         self.rate = per_minute / 60.0
         self.capacity = float(burst or max(1, per_minute // 3))
         self.clock, self.max_senders = clock, max_senders
-        self._buckets: OrderedDict[str, list] = OrderedDict()     # key -> [tokens, at, told]
+        self._buckets: OrderedDict[str, list] = OrderedDict()  # key -> [tokens, at, told]
 
     def take(self, key: str) -> tuple[bool, bool, int]:
         """(allowed, already told, seconds until the next message would be allowed)."""
@@ -154,26 +161,35 @@ class RateLimiter:
 
 
 class MessageGuard:
-    def __init__(self, max_chars: int = DEFAULT_MAX_CHARS, per_minute: int = DEFAULT_PER_MINUTE,
-                 clock: Callable[[], float] = time.monotonic,
-                 per_address_per_minute: int = DEFAULT_PER_ADDRESS_PER_MINUTE,
-                 proxies: str | None = None):
+    def __init__(
+        self,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        per_minute: int = DEFAULT_PER_MINUTE,
+        clock: Callable[[], float] = time.monotonic,
+        per_address_per_minute: int = DEFAULT_PER_ADDRESS_PER_MINUTE,
+        proxies: str | None = None,
+    ):
         self.max_chars = max_chars
         # With several worker processes, allowances the workers share (`from_env`).
         self.limiter: RateLimiter | SharedAllowances = RateLimiter(per_minute, clock=clock)
-        self.address_limiter: RateLimiter | SharedAllowances = RateLimiter(per_address_per_minute,
-                                                                           clock=clock)
+        self.address_limiter: RateLimiter | SharedAllowances = RateLimiter(
+            per_address_per_minute, clock=clock
+        )
         self.proxies = trusted_proxies(proxies)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "MessageGuard":
         """The guard the settings describe (bot/settings.py: `message_limits`)."""
         limits = message_limits(env)
-        guard = cls(limits.max_chars, limits.per_minute,
-                    per_address_per_minute=limits.per_address_per_minute,
-                    proxies=limits.trusted_proxies)
+        guard = cls(
+            limits.max_chars,
+            limits.per_minute,
+            per_address_per_minute=limits.per_address_per_minute,
+            proxies=limits.trusted_proxies,
+        )
         if worker_processes(env) > 1:
             from bot.worker_state import SharedAllowances
+
             path = worker_state_path(env)
             guard.limiter = SharedAllowances(guard.limiter.per_minute, path=path)
             guard.address_limiter = SharedAllowances(guard.address_limiter.per_minute, path=path)
@@ -183,20 +199,27 @@ class MessageGuard:
         """The client's address for a connection from `peer` (see client_address.py)."""
         return client_address(peer or "", forwarded_for, self.proxies)
 
-    def check(self, channel: str, sender: str | None, text: str | None,
-              address: str | None = None) -> Verdict:
+    def check(
+        self, channel: str, sender: str | None, text: str | None, address: str | None = None
+    ) -> Verdict:
         """`address`: the client's, for the channels whose clients choose their sender ids."""
         if address is not None:
             allowed, told, wait = self.address_limiter.take(f"address:{address}")
             if not allowed:
-                return Verdict(reason=RATE_LIMITED, reply=self.slow_down_address(), quiet=told,
-                               retry_after=wait)
+                return Verdict(
+                    reason=RATE_LIMITED,
+                    reply=self.slow_down_address(),
+                    quiet=told,
+                    retry_after=wait,
+                )
         allowed, told, wait = self.limiter.take(owned(channel, sender))
         if not allowed:
-            return Verdict(reason=RATE_LIMITED, reply=self.slow_down(), quiet=told, retry_after=wait)
+            return Verdict(
+                reason=RATE_LIMITED, reply=self.slow_down(), quiet=told, retry_after=wait
+            )
         # Stripped first, as Rasa strips every message: padding costs nothing to read.
         raw = text.strip() if isinstance(text, str) else ""
-        if len(raw) > self.max_chars:      # before cleaning: no work spent on a huge text
+        if len(raw) > self.max_chars:  # before cleaning: no work spent on a huge text
             return Verdict(reason=TOO_LONG, reply=self.too_long(len(raw)))
         cleaned = clean(raw)
         if not readable(cleaned):
@@ -207,10 +230,12 @@ class MessageGuard:
             return Verdict(reason=BAD_PAYLOAD, reply=self.bad_payload())
         return Verdict(text=cleaned)
 
-    def wrap(self, channel: str, on_new_message: Callable[[Any], Awaitable[Any]]
-             ) -> Callable[..., Awaitable[Any]]:
+    def wrap(
+        self, channel: str, on_new_message: Callable[[Any], Awaitable[Any]]
+    ) -> Callable[..., Awaitable[Any]]:
         """For channels that answer through their output channel (socket.io, Slack, Telegram):
         a refused message is answered there, in the conversation, and Rasa never sees it."""
+
         async def guarded(message: Any, address: str | None = None) -> Any:
             verdict = self.check(channel, message.sender_id, message.text, address)
             if verdict.accepted:
@@ -223,8 +248,10 @@ class MessageGuard:
         return guarded
 
     def too_long(self, length: int) -> str:
-        return (f"That message is too long for me: I can read up to {self.max_chars:,} characters "
-                f"at a time, and it has {length:,}. Please shorten it, or ask one question at a time.")
+        return (
+            f"That message is too long for me: I can read up to {self.max_chars:,} characters "
+            f"at a time, and it has {length:,}. Please shorten it, or ask one question at a time."
+        )
 
     @staticmethod
     def empty() -> str:
@@ -232,17 +259,23 @@ class MessageGuard:
 
     @staticmethod
     def bad_payload() -> str:
-        return ("I couldn't read that button, so I haven't acted on it. Please type your question "
-                f"instead, for example: {EXAMPLE}")
+        return (
+            "I couldn't read that button, so I haven't acted on it. Please type your question "
+            f"instead, for example: {EXAMPLE}"
+        )
 
     def slow_down(self) -> str:
-        return (f"You're sending messages too quickly: I can take up to {self.limiter.per_minute} a "
-                "minute from one person. Please wait a few seconds, then ask again.")
+        return (
+            f"You're sending messages too quickly: I can take up to {self.limiter.per_minute} a "
+            "minute from one person. Please wait a few seconds, then ask again."
+        )
 
     def slow_down_address(self) -> str:
-        return (f"Too many messages are coming from your network address: I can take up to "
-                f"{self.address_limiter.per_minute} a minute from one address. Please wait a few "
-                "seconds, then ask again.")
+        return (
+            f"Too many messages are coming from your network address: I can take up to "
+            f"{self.address_limiter.per_minute} a minute from one address. Please wait a few "
+            "seconds, then ask again."
+        )
 
 
 class RecentKeys:
@@ -256,6 +289,7 @@ class RecentKeys:
         self._shared = None
         if worker_processes() > 1:
             from bot.worker_state import SeenKeys
+
             self._shared = SeenKeys()
 
     def first_sight(self, key: str | None) -> bool:
@@ -296,5 +330,8 @@ def read_json(body: bytes) -> tuple[Any, str | None]:
 
 def printable_id(value: Any) -> TypeGuard[str]:
     """Sender and session ids: short strings with nothing a log, URL or SQL store chokes on."""
-    return (isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS
-            and not _NOT_IN_IDS.search(value))
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_SENDER_CHARS
+        and not _NOT_IN_IDS.search(value)
+    )

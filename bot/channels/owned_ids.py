@@ -7,6 +7,7 @@ channel's name in front of every id it hands to Rasa (`telegram:555000111`, `sla
 `rest:555000111`, `socketio:...`), and output channels take it off again before they address the
 person. A REST sender that already carries `rest:` stays as it is: REST callers choose their ids
 in any case, and that way no id of one channel can be spelled from another."""
+
 from __future__ import annotations
 
 

@@ -5,6 +5,7 @@ the widget rates the answer with, and the answer's kind, topic, unit and route t
 Rasa's socket.io and REST outputs send the text only (socket.io split into paragraphs); these
 send the same messages and add the extras to the last of an answer's, so a client that ignores
 them sees no change."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,15 +53,24 @@ class RatedSocketIOOutput(SocketIOOutput):
             await super()._send_message(recipient_id, message)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._with_extras(recipient_id, kwargs.get("answer"),
-                                lambda: super(RatedSocketIOOutput, self).send_text_message(
-                                    recipient_id, text, **kwargs))
+        await self._with_extras(
+            recipient_id,
+            kwargs.get("answer"),
+            lambda: super(RatedSocketIOOutput, self).send_text_message(
+                recipient_id, text, **kwargs
+            ),
+        )
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list,
-                                     **kwargs: Any) -> None:
-        await self._with_extras(recipient_id, kwargs.get("answer"),
-                                lambda: super(RatedSocketIOOutput, self).send_text_with_buttons(
-                                    recipient_id, text, buttons, **kwargs))
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list, **kwargs: Any
+    ) -> None:
+        await self._with_extras(
+            recipient_id,
+            kwargs.get("answer"),
+            lambda: super(RatedSocketIOOutput, self).send_text_with_buttons(
+                recipient_id, text, buttons, **kwargs
+            ),
+        )
 
 
 class AnswerCollectingOutputChannel(CollectingOutputChannel):
@@ -78,8 +88,9 @@ class AnswerCollectingOutputChannel(CollectingOutputChannel):
         await super().send_text_message(recipient_id, text, **kwargs)
         self._add_extras(kwargs.get("answer"), before)
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list,
-                                     **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list, **kwargs: Any
+    ) -> None:
         before = len(self.messages)
         await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
         self._add_extras(kwargs.get("answer"), before)

@@ -6,6 +6,7 @@ empty 200, and files a request without a sender under one conversation, "default
 such caller then shares. A request resent with the same X-Request-Id is answered once
 (bot/rasa_patches/retried_turns.py). credentials.yml names this class instead of `rest:`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,8 +55,10 @@ def _json_type(request: Request) -> bool:
 def read_message(request: Request) -> dict[str, Any]:
     """The fields of a webhook request; raises BadRequest for anything else."""
     if not _json_type(request):
-        raise BadRequest(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                         f"send the message as {SHAPE}, with Content-Type: application/json")
+        raise BadRequest(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            f"send the message as {SHAPE}, with Content-Type: application/json",
+        )
     body, problem = read_json(request.body or b"")
     if problem:
         raise BadRequest(HTTPStatus.BAD_REQUEST, f"{problem}; send {SHAPE}")
@@ -65,15 +68,22 @@ def read_message(request: Request) -> dict[str, Any]:
         if field not in body:
             raise BadRequest(HTTPStatus.BAD_REQUEST, f'"{field}" is missing; send {SHAPE}')
     if not printable_id(body["sender"]):
-        raise BadRequest(HTTPStatus.BAD_REQUEST, '"sender" must be a string of 1 to 255 characters '
-                         "without control characters, the same for every message of a conversation")
+        raise BadRequest(
+            HTTPStatus.BAD_REQUEST,
+            '"sender" must be a string of 1 to 255 characters '
+            "without control characters, the same for every message of a conversation",
+        )
     if not isinstance(body["message"], str):
-        raise BadRequest(HTTPStatus.BAD_REQUEST, '"message" must be a string (the text the person typed)')
+        raise BadRequest(
+            HTTPStatus.BAD_REQUEST, '"message" must be a string (the text the person typed)'
+        )
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         raise BadRequest(HTTPStatus.BAD_REQUEST, '"metadata", when given, must be a JSON object')
     channel = body.get("input_channel")
     if channel is not None and not (isinstance(channel, str) and 0 < len(channel) <= 64):
-        raise BadRequest(HTTPStatus.BAD_REQUEST, '"input_channel", when given, must be a short string')
+        raise BadRequest(
+            HTTPStatus.BAD_REQUEST, '"input_channel", when given, must be a short string'
+        )
     return body
 
 
@@ -109,57 +119,92 @@ class GuardedRestInput(RestInput):
 
         return webhook
 
-    async def _answer(self, request: Request, body: dict, guard: MessageGuard,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Any:
+    async def _answer(
+        self,
+        request: Request,
+        body: dict,
+        guard: MessageGuard,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> Any:
         sender, metadata = body["sender"], body.get("metadata")
         input_channel = body.get("input_channel") or self.name()
         stream = bool_arg(request, "stream", default=False)
-        verdict = guard.check(self.name(), sender, body["message"],
-                              guard.address(request.ip, request.headers.get("x-forwarded-for")))
+        verdict = guard.check(
+            self.name(),
+            sender,
+            body["message"],
+            guard.address(request.ip, request.headers.get("x-forwarded-for")),
+        )
         if verdict.reason == RATE_LIMITED:
-            return error(HTTPStatus.TOO_MANY_REQUESTS, verdict.reply,
-                         headers={"Retry-After": str(verdict.retry_after)})
+            return error(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                verdict.reply,
+                headers={"Retry-After": str(verdict.retry_after)},
+            )
         if not verdict.accepted:
             return self._reply(stream, [{"recipient_id": sender, "text": verdict.reply}])
         given_id = request_id(request.headers.get(REQUEST_ID_HEADER))
         if given_id:
             metadata = {**(metadata or {}), METADATA_KEY: given_id}
         if stream:
-            return response.stream(self.stream_response(on_new_message, verdict.text, sender,
-                                                        input_channel, metadata),
-                                   content_type="text/event-stream")
-        collector = _RepliesTo(sender)      # Rasa's collector, with the answer's structure
+            return response.stream(
+                self.stream_response(on_new_message, verdict.text, sender, input_channel, metadata),
+                content_type="text/event-stream",
+            )
+        collector = _RepliesTo(sender)  # Rasa's collector, with the answer's structure
         try:
-            await on_new_message(UserMessage(verdict.text, collector, owned(self.name(), sender),
-                                             input_channel=input_channel, metadata=metadata))
+            await on_new_message(
+                UserMessage(
+                    verdict.text,
+                    collector,
+                    owned(self.name(), sender),
+                    input_channel=input_channel,
+                    metadata=metadata,
+                )
+            )
         except asyncio.CancelledError:
             structlogger.error("rest.message.received.timeout", text=copy.deepcopy(verdict.text))
         except Exception:
             # As Rasa's channel does: the person gets whatever was answered before the failure.
-            structlogger.exception("rest.message.received.failure", text=copy.deepcopy(verdict.text))
+            structlogger.exception(
+                "rest.message.received.failure", text=copy.deepcopy(verdict.text)
+            )
         return response.json(collector.messages)
 
     @staticmethod
-    async def on_message_wrapper(on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
-                                 queue: asyncio.Queue, sender_id: str, input_channel: str,
-                                 metadata: dict | None) -> None:
+    async def on_message_wrapper(
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        queue: asyncio.Queue,
+        sender_id: str,
+        input_channel: str,
+        metadata: dict | None,
+    ) -> None:
         """Rasa's, for a streamed reply: the conversation is the channel's own."""
-        await on_new_message(UserMessage(text, _StreamedTo(queue, sender_id),
-                                         owned(GuardedRestInput.name(), sender_id),
-                                         input_channel=input_channel, metadata=metadata))
+        await on_new_message(
+            UserMessage(
+                text,
+                _StreamedTo(queue, sender_id),
+                owned(GuardedRestInput.name(), sender_id),
+                input_channel=input_channel,
+                metadata=metadata,
+            )
+        )
         await queue.put("DONE")
 
     @staticmethod
     def _reply(stream: bool, messages: list[dict]) -> HTTPResponse:
-        if stream:      # the stream's own format: one JSON message a line
-            return response.text("".join(json.dumps(m) + "\n" for m in messages),
-                                 content_type="text/event-stream")
+        if stream:  # the stream's own format: one JSON message a line
+            return response.text(
+                "".join(json.dumps(m) + "\n" for m in messages), content_type="text/event-stream"
+            )
         return response.json(messages)
 
 
 class _AddressedToTheSender:
     """Rasa addresses each reply to the conversation id (`rest:...`, bot/channels/owned_ids.py);
     the caller gets it addressed to the sender it sent, as Rasa's own channel answers."""
+
     sender: str
 
     async def _persist_message(self, message: dict) -> None:

@@ -1,5 +1,6 @@
 """A route plan's timeline (actions/route_timeline.py) as one line of text, for the channels
 that show text only: "PQiP 15-month route (15 months, Band 3) → PO (Band 4); 15 months in all"."""
+
 from __future__ import annotations
 
 from typing import Any

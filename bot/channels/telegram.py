@@ -8,6 +8,7 @@ can point it elsewhere. setWebhook runs in the background and keeps retrying: Te
 unreachable must not stop the server, whose other channels work without it. Settings come from the
 environment (TELEGRAM_TOKEN, TELEGRAM_BOT_USERNAME, TELEGRAM_WEBHOOK_URL, TELEGRAM_SECRET_TOKEN,
 TELEGRAM_API_URL), so no secret is written to the credentials file."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,12 +38,25 @@ logger = logging.getLogger(__name__)
 COMMANDS = {"/start": "/greet", "/help": "/help"}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # What a person can send instead of text; in a private chat they are told the bot reads text only.
-NOT_TEXT = ("photo", "sticker", "voice", "audio", "video", "video_note", "animation", "document",
-            "location", "contact", "poll")
+NOT_TEXT = (
+    "photo",
+    "sticker",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "document",
+    "location",
+    "contact",
+    "poll",
+)
 # A rating button's callback_data: RATE, the rating, ":" and the turn it rates (within 64 bytes).
 RATE, RATING_BUTTONS = feedback.RATE, feedback.RATING_BUTTONS
-TEXT_ONLY = ("I can only read typed messages, so I can't see that. Please type your question, "
-             "for example: What band is a PSO?")
+TEXT_ONLY = (
+    "I can only read typed messages, so I can't see that. Please type your question, "
+    "for example: What band is a PSO?"
+)
 
 
 class TelegramError(Exception):
@@ -80,8 +94,11 @@ def _update_problem(update: dict) -> str | None:
 def _not_text_in_private(message: dict) -> bool:
     """A photo, sticker or voice note sent to the bot itself; in a group, where it is usually
     meant for the other members, it is left unanswered."""
-    return ((message.get("chat") or {}).get("type") == "private" and message.get("text") is None
-            and any(kind in message for kind in NOT_TEXT))
+    return (
+        (message.get("chat") or {}).get("type") == "private"
+        and message.get("text") is None
+        and any(kind in message for kind in NOT_TEXT)
+    )
 
 
 _WRONG = object()
@@ -99,7 +116,9 @@ def _field(value: Any, *path: str) -> Any:
 
 
 def _chat_of(query: dict) -> Any:
-    return ((query.get("message") or {}).get("chat") or {}).get("id") or (query.get("from") or {}).get("id")
+    return ((query.get("message") or {}).get("chat") or {}).get("id") or (
+        query.get("from") or {}
+    ).get("id")
 
 
 def _is_id(value: Any) -> bool:
@@ -118,10 +137,13 @@ class BotApi:
                     body = await reply.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             # The token is part of the URL, and some errors quote the URL.
-            raise TelegramError(f"{method}: {type(error).__name__}: "
-                                f"{str(error).replace(self._token, '<token>')}") from None
+            raise TelegramError(
+                f"{method}: {type(error).__name__}: {str(error).replace(self._token, '<token>')}"
+            ) from None
         if not isinstance(body, dict) or not body.get("ok"):
-            raise TelegramError(f"{method}: {body.get('description') if isinstance(body, dict) else body}")
+            raise TelegramError(
+                f"{method}: {body.get('description') if isinstance(body, dict) else body}"
+            )
         return body.get("result")
 
 
@@ -141,12 +163,13 @@ class CallbackKeys:
         self._shared = None
         if shared:
             from bot.worker_state import SharedPayloads
+
             self._shared = SharedPayloads(size=size)
 
     def encode(self, payload: str) -> str:
         if len(payload.encode()) <= self.LIMIT:
             return payload
-        key = "#" + hashlib.sha256(payload.encode()).hexdigest()[:24]   # payloads start with "/"
+        key = "#" + hashlib.sha256(payload.encode()).hexdigest()[:24]  # payloads start with "/"
         if self._shared is not None:
             self._shared.put(key, payload)
             return key
@@ -180,20 +203,32 @@ class TelegramOutput(OutputChannel):
 
     def __init__(self, api: BotApi, keys: CallbackKeys, turn: str | None = None):
         self.api, self.keys = api, keys
-        self.turn = turn     # the message this output answers, for rating buttons
+        self.turn = turn  # the message this output answers, for rating buttons
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         # Rasa sends an answer whose suggestion list is empty here, with `buttons=[]` among kwargs.
-        await self.send_text_with_buttons(recipient_id, text, kwargs.pop("buttons", None) or [], **kwargs)
+        await self.send_text_with_buttons(
+            recipient_id, text, kwargs.pop("buttons", None) or [], **kwargs
+        )
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict],
-                                     **kwargs: Any) -> None:
-        params: dict[str, Any] = {"chat_id": given(self.name(), recipient_id), "parse_mode": "HTML",
-                                  "text": answer_html(text, kwargs.get("answer"))}
-        rows = [[{"text": b["title"], "callback_data": self.keys.encode(b["payload"])}] for b in buttons]
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict], **kwargs: Any
+    ) -> None:
+        params: dict[str, Any] = {
+            "chat_id": given(self.name(), recipient_id),
+            "parse_mode": "HTML",
+            "text": answer_html(text, kwargs.get("answer")),
+        }
+        rows = [
+            [{"text": b["title"], "callback_data": self.keys.encode(b["payload"])}] for b in buttons
+        ]
         if kwargs.get("answer") and self.turn:
-            rows.append([{"text": label, "callback_data": f"{RATE}{rating}:{self.turn}"}
-                         for rating, label in RATING_BUTTONS])
+            rows.append(
+                [
+                    {"text": label, "callback_data": f"{RATE}{rating}:{self.turn}"}
+                    for rating, label in RATING_BUTTONS
+                ]
+            )
         if rows:
             params["reply_markup"] = {"inline_keyboard": rows}
         try:
@@ -218,8 +253,12 @@ class TelegramChannel(InputChannel):
             # setWebhook hands Telegram the secret at every start, so one made up now works too.
             logger.warning("TELEGRAM_SECRET_TOKEN is not set; using a secret made for this run")
             secret = secrets.token_urlsafe(32)
-        return cls(BotApi(config.api_url, config.token), config.bot_username.lstrip("@"),
-                   config.webhook_url, secret)
+        return cls(
+            BotApi(config.api_url, config.token),
+            config.bot_username.lstrip("@"),
+            config.webhook_url,
+            secret,
+        )
 
     def __init__(self, api: BotApi, username: str, webhook_url: str, secret: str):
         self.api, self.username, self.webhook_url, self.secret = api, username, webhook_url, secret
@@ -235,12 +274,18 @@ class TelegramChannel(InputChannel):
         delay = first_delay
         while True:
             try:
-                await self.api.call("setWebhook", url=self.webhook_url, secret_token=self.secret,
-                                    allowed_updates=["message", "callback_query"])
+                await self.api.call(
+                    "setWebhook",
+                    url=self.webhook_url,
+                    secret_token=self.secret,
+                    allowed_updates=["message", "callback_query"],
+                )
                 logger.info("Telegram webhook set to %s", self.webhook_url)
                 return
             except TelegramError as error:
-                logger.warning("could not set the Telegram webhook (%s); retrying in %.0f s", error, delay)
+                logger.warning(
+                    "could not set the Telegram webhook (%s); retrying in %.0f s", error, delay
+                )
             await asyncio.sleep(delay)
             delay = min(delay * 2, longest_delay)
 
@@ -264,7 +309,9 @@ class TelegramChannel(InputChannel):
             return None
         return COMMANDS.get(command.lower()) or f"{command[1:]} {rest}".strip() or None
 
-    async def _press(self, query: dict, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def _press(
+        self, query: dict, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         payload = self.keys.decode(query.get("data") or "")
         if payload and payload.startswith(RATE):
             return await self._rate(query, payload)
@@ -281,19 +328,24 @@ class TelegramChannel(InputChannel):
     async def _rate(self, query: dict, data: str) -> None:
         """A press on a rating button: stored with the turn it rates (bot/feedback.py); Telegram's
         notice on the button says it was kept, or why not."""
-        rating, _, turn = data[len(RATE):].partition(":")
+        rating, _, turn = data[len(RATE) :].partition(":")
         chat = _chat_of(query)
         try:
             if chat is None:
-                raise feedback.FeedbackRefused("the button press does not say which chat it came from")
-            rated = feedback.read_rating({"rating": rating, "turn": turn or None}, sender=owned(self.name(), chat))
+                raise feedback.FeedbackRefused(
+                    "the button press does not say which chat it came from"
+                )
+            rated = feedback.read_rating(
+                {"rating": rating, "turn": turn or None}, sender=owned(self.name(), chat)
+            )
             await feedback.record_soon(rated, channel=self.name())
             notice = feedback.thanks(rated.rating)
         except feedback.FeedbackRefused as refused:
             notice = f"I couldn't keep that rating: {refused}."
         try:
-            await self.api.call("answerCallbackQuery", callback_query_id=query.get("id"),
-                                text=notice[:200])
+            await self.api.call(
+                "answerCallbackQuery", callback_query_id=query.get("id"), text=notice[:200]
+            )
         except TelegramError as error:
             logger.warning("could not answer a Telegram rating: %s", error)
 
@@ -303,11 +355,20 @@ class TelegramChannel(InputChannel):
         except TelegramError as error:
             logger.warning("could not send a Telegram message: %s", error)
 
-    async def _hand_on(self, text: str, chat: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def _hand_on(
+        self, text: str, chat: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         turn = uuid.uuid4().hex
-        await on_new_message(UserMessage(text, TelegramOutput(self.api, self.keys, turn),
-                                         owned(self.name(), chat), input_channel=self.name(),
-                                         message_id=turn, metadata={"chat_id": chat}))
+        await on_new_message(
+            UserMessage(
+                text,
+                TelegramOutput(self.api, self.keys, turn),
+                owned(self.name(), chat),
+                input_channel=self.name(),
+                message_id=turn,
+                metadata={"chat_id": chat},
+            )
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram = Blueprint("careers_telegram", __name__)
@@ -331,8 +392,11 @@ class TelegramChannel(InputChannel):
             given = request.headers.get(SECRET_HEADER, "").encode()
             if not hmac.compare_digest(given, self.secret.encode()):
                 logger.warning("refused a Telegram update without the right secret token")
-                return refuse(HTTPStatus.FORBIDDEN, f"the {SECRET_HEADER} header does not carry the "
-                              "secret token this bot gave Telegram")
+                return refuse(
+                    HTTPStatus.FORBIDDEN,
+                    f"the {SECRET_HEADER} header does not carry the "
+                    "secret token this bot gave Telegram",
+                )
             update, problem = read_json(request.body or b"")
             if problem or not isinstance(update, dict):
                 return refuse(HTTPStatus.BAD_REQUEST, problem or "an update must be a JSON object")
@@ -341,7 +405,9 @@ class TelegramChannel(InputChannel):
                 return refuse(HTTPStatus.BAD_REQUEST, problem)
             update_id = update.get("update_id")
             if _is_id(update_id) and not self._updates.first_sight(f"telegram-update:{update_id}"):
-                logger.info("Telegram delivered update %s again; it was already answered", update_id)
+                logger.info(
+                    "Telegram delivered update %s again; it was already answered", update_id
+                )
                 return response.text("")
             # A slow reply holds up Telegram's deliveries and invites it to send the update again,
             # so the bot answers the person after this request returns.
@@ -349,7 +415,10 @@ class TelegramChannel(InputChannel):
                 self._in_background(self._press(update["callback_query"], on_new_message))
             else:
                 message = update.get("message") or {}
-                text, chat = self._user_text(message.get("text")), (message.get("chat") or {}).get("id")
+                text, chat = (
+                    self._user_text(message.get("text")),
+                    (message.get("chat") or {}).get("id"),
+                )
                 if text is not None and chat is not None:
                     self._in_background(self._hand_on(text, chat, on_new_message))
                 elif chat is not None and _not_text_in_private(message):

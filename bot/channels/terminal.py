@@ -5,6 +5,7 @@
 The bot's suggestions are listed as numbered options; typing the number sends that suggestion's
 payload, anything else is sent as typed. /quit or Ctrl-D ends the chat.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,9 @@ class RestChat:
         self.sender = f"terminal-{uuid.uuid4().hex[:12]}"
 
     def say(self, message: str) -> list[dict]:
-        response = requests.post(self.url, json={"sender": self.sender, "message": message},
-                                 timeout=TIMEOUT_SECONDS)
+        response = requests.post(
+            self.url, json={"sender": self.sender, "message": message}, timeout=TIMEOUT_SECONDS
+        )
         refusal = _refusal(response)
         if refusal:
             return [{"text": refusal}]
@@ -75,8 +77,7 @@ def show(replies: list[dict], write: Callable[[str], None]) -> list[dict]:
     return options
 
 
-def chat(url: str, read: Callable[[str], str] = input,
-         write: Callable[[str], None] = print) -> int:
+def chat(url: str, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> int:
     conversation = RestChat(url)
     write("Ask about working in probation. Type a number to pick a suggestion; /quit to leave.")
     options: list[dict] = []
@@ -98,17 +99,25 @@ def chat(url: str, read: Callable[[str], str] = input,
         try:
             options = show(conversation.say(message), write)
         except requests.ConnectionError:
-            write(f"Can't reach the bot at {url}. Is it running? Start it with `make run`, "
-                  f"then ask again (or /quit).")
+            write(
+                f"Can't reach the bot at {url}. Is it running? Start it with `make run`, "
+                f"then ask again (or /quit)."
+            )
         except requests.RequestException as error:
             write(f"The bot did not answer ({error}). Try again, or /quit.")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.terminal", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default=None,
-                        help="the REST webhook (default: http://127.0.0.1:$BOT_PORT/webhooks/rest/webhook)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.channels.terminal",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--url",
+        default=None,
+        help="the REST webhook (default: http://127.0.0.1:$BOT_PORT/webhooks/rest/webhook)",
+    )
     args = parser.parse_args(argv)
     return chat(args.url or default_url())
 

@@ -19,6 +19,7 @@
 
 credentials.yml names this class instead of `socketio:`; its settings are the same.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,14 +40,20 @@ from bot.channels.widget_sessions import session_ids
 
 logger = logging.getLogger(__name__)
 
-NOT_AN_OBJECT = ('I couldn\'t read that message: it should be an object such as '
-                 '{"message": "What band is a PSO?", "session_id": "..."}.')
+NOT_AN_OBJECT = (
+    'I couldn\'t read that message: it should be an object such as '
+    '{"message": "What band is a PSO?", "session_id": "..."}.'
+)
 NO_TEXT = 'I couldn\'t read that message: its "message" should be the text you typed.'
 FEEDBACK_EVT, FEEDBACK_RESULT_EVT = "feedback", "feedback_result"
-NOT_RATED = ("This chat has not started its session yet, so I can't keep that rating. "
-             "Please reload the page and rate the answer again.")
-NO_SESSION = ("This chat has not started its session yet, so I can't answer it. "
-              "Please reload the page and ask again.")
+NOT_RATED = (
+    "This chat has not started its session yet, so I can't keep that rating. "
+    "Please reload the page and rate the answer again."
+)
+NO_SESSION = (
+    "This chat has not started its session yet, so I can't answer it. "
+    "Please reload the page and ask again."
+)
 
 
 def allowed_origins(setting: str | None = None) -> set[str] | None:
@@ -88,16 +95,23 @@ class WebChatInput(SocketIOInput):
                 return False
             # engine.io's environ names no peer address; the request it came on does
             request = environ.get("sanic.request")
-            await sio.save_session(sid, {"address": guard.address(
-                request.ip if request is not None else None, environ.get("HTTP_X_FORWARDED_FOR"))},
-                namespace=namespace)
+            await sio.save_session(
+                sid,
+                {
+                    "address": guard.address(
+                        request.ip if request is not None else None,
+                        environ.get("HTTP_X_FORWARDED_FOR"),
+                    )
+                },
+                namespace=namespace,
+            )
             return await rasa_connect(sid, environ, auth)
 
         async def session_request(sid: str, *args: Any) -> None:
             data = _one(args)
             data = data if isinstance(data, dict) else {}
             if not sessions.issued(data.get("session_id")):
-                data["session_id"] = sessions.issue()      # made up, altered, or none: a new one
+                data["session_id"] = sessions.issue()  # made up, altered, or none: a new one
             # replies go to the room named by the conversation id (without persistence, the socket's)
             conversation = data["session_id"] if self.session_persistence else sid
             await sio.enter_room(sid, owned(self.name(), conversation), namespace=namespace)
@@ -115,33 +129,49 @@ class WebChatInput(SocketIOInput):
             # Only the sockets in a session's room see its replies (rooms are named by the
             # conversation id); answering a session this socket never joined would talk to
             # someone else, or to no one.
-            if self.session_persistence and (sender is None
-                                             or sender not in sio.rooms(sid, namespace=namespace)):
+            if self.session_persistence and (
+                sender is None or sender not in sio.rooms(sid, namespace=namespace)
+            ):
                 return await tell(sid, NO_SESSION)
             if not isinstance(data.get("message"), str):
                 return await tell(sid, NO_TEXT)
             # the turn id goes out with the answer, for the widget to rate it by
             turn = uuid.uuid4().hex
-            message = UserMessage(data["message"], RatedSocketIOOutput(sio, self.bot_message_evt, turn),
-                                  sender, input_channel=self.name(), message_id=turn,
-                                  metadata=self._metadata(data.get(self.metadata_key)))
+            message = UserMessage(
+                data["message"],
+                RatedSocketIOOutput(sio, self.bot_message_evt, turn),
+                sender,
+                input_channel=self.name(),
+                message_id=turn,
+                metadata=self._metadata(data.get(self.metadata_key)),
+            )
             await guarded(message, (await sio.get_session(sid, namespace=namespace)).get("address"))
 
         async def rate(sid: str, *args: Any) -> None:
             # A rating of an answer (bot/feedback.py), only for a session this socket joined.
             data = _one(args)
-            given = (data.get("session_id") if isinstance(data, dict) else None) \
-                if self.session_persistence else sid
+            given = (
+                (data.get("session_id") if isinstance(data, dict) else None)
+                if self.session_persistence
+                else sid
+            )
             session = owned(self.name(), given) if isinstance(given, str) else None
             try:
                 if not (session and session in sio.rooms(sid, namespace=namespace)):
                     raise feedback.FeedbackRefused(NOT_RATED)
                 rating = feedback.read_rating(data, sender=session)
                 stored = await feedback.record_soon(rating)
-                result = {"stored": True, "turn": stored["turn"], "message": feedback.thanks(rating.rating)}
+                result = {
+                    "stored": True,
+                    "turn": stored["turn"],
+                    "message": feedback.thanks(rating.rating),
+                }
             except feedback.FeedbackRefused as refused:
-                result = {"stored": False, "error": str(refused),
-                          "turn": data.get("turn") if isinstance(data, dict) else None}
+                result = {
+                    "stored": False,
+                    "error": str(refused),
+                    "turn": data.get("turn") if isinstance(data, dict) else None,
+                }
             await sio.emit(FEEDBACK_RESULT_EVT, result, room=sid, namespace=namespace)
 
         # Registering again under the same event replaces Rasa's handler.

@@ -10,6 +10,7 @@ check it without a shared table. A page may resume only an id that checks out; a
 The secret is WIDGET_SESSION_SECRET, or else one generated once and kept in var/ (readable by
 this user only), so that sessions survive a restart. Replicas that share conversations must
 share the secret too, so the deployments set it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ from pathlib import Path
 from bot import settings
 
 SECRET_FILE = settings.ROOT / "var" / "widget-session.key"
-_MAC_CHARS = 32            # 128 bits of the HMAC, in hex
+_MAC_CHARS = 32  # 128 bits of the HMAC, in hex
 
 
 class SessionIds:
@@ -55,7 +56,7 @@ def stored_secret(path: Path = SECRET_FILE) -> bytes:
     else:
         with os.fdopen(descriptor, "w") as file:
             file.write(secrets.token_hex(32))
-    for _ in range(100):                      # another worker may be writing it this moment
+    for _ in range(100):  # another worker may be writing it this moment
         text = path.read_text().strip()
         if text:
             return text.encode()

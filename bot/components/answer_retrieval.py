@@ -13,6 +13,7 @@ asks two things) is message data for the answer action, which renders the unit f
 knowledge base, so an edited fact is answered with its new text at once. A fact's text also
 helps order the closest units (the second stage below); its fingerprint is the bank with those
 texts, so adding a question or editing a text retrains this component alone."""
+
 from __future__ import annotations
 
 import hashlib
@@ -48,32 +49,43 @@ from knowledge.bank import Misfit
 
 RETRIEVAL = "retrieval"
 # "what band is a PSO?......": a run of the same symbol says nothing and swamps both scores
-_REPEATS = re.compile(r"([^\w\s])\1+|\s{2,}")          # the message data key the answer action reads
+_REPEATS = re.compile(r"([^\w\s])\1+|\s{2,}")  # the message data key the answer action reads
 INDEX_FILE, META_FILE, LEXICAL_FILE = "index.npz", "units.json", "lexical.npz"
 # Messages the intent classifier is this sure are one of these are not looked up in the bank.
-DIALOGUE_ACTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "stop", "help",
-                           "bot_challenge", "inform"})
+DIALOGUE_ACTS = frozenset(
+    {"greet", "goodbye", "thank", "affirm", "deny", "stop", "help", "bot_challenge", "inform"}
+)
 DIALOGUE_ACT_CONFIDENCE = 0.8
 QUESTION_INTENT = "ask_question"
 # What an `inform` message tells: the person's details, or where they want to work.
-DETAILS = frozenset({"age", "months", "qualification", "subject", "role", "jurisdiction",
-                     "unknown_place"})
+DETAILS = frozenset(
+    {"age", "months", "qualification", "subject", "role", "jurisdiction", "unknown_place"}
+)
 MASKS = {"role": "role", "jurisdiction": "place"}
 DEFAULT_PLACE = "england-wales"
-_DEFAULT_PLACE_NAMES = re.compile(r"(?:england|england (?:and|&) wales|(?:the )?u\.?k\.?|"
-                                  r"(?:the )?united kingdom|(?:great )?britain)$", re.I)
+_DEFAULT_PLACE_NAMES = re.compile(
+    r"(?:england|england (?:and|&) wales|(?:the )?u\.?k\.?|"
+    r"(?:the )?united kingdom|(?:great )?britain)$",
+    re.I,
+)
 _PLACEHOLDER = re.compile(r"{(role|place)}")
 # Where a message asks two things: after a question mark, at "also" or "plus", or at an "and"
 # that starts a second question ("what band is a PSO and what's the starting salary?").
-_SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\s*[;,]?\s+(?:and also|also|plus)\s+(?=\w+\s+\w+)|"
-                    r"\s*,?\s+and\s+(?=(?:what|what's|whats|how|do|does|did|is|are|can|could|would|"
-                    r"will|which|who|where|when|should|if so)\b)", re.I)
+_SPLIT = re.compile(
+    r"(?<=\?)\s+(?=\S)|\s*[;,]?\s+(?:and also|also|plus)\s+(?=\w+\s+\w+)|"
+    r"\s*,?\s+and\s+(?=(?:what|what's|whats|how|do|does|did|is|are|can|could|would|"
+    r"will|which|who|where|when|should|if so)\b)",
+    re.I,
+)
 # A message that leans on the one before: it opens as a continuation ("and", "what about", "so")
 # or points back at something it does not name ("do they carry guns?", "how long is it?").
-_LEANS_BACK = re.compile(r"^\W*(?:and|so|but|then|ok(?:ay)?|what about|how about|what if)\b|"
-                         r"\b(?:it|its|they|them|their|those|these|he|she|him|her|his)\b", re.I)
-RECENT = 512       # messages whose vectors are kept for the follow-ups that come after them
-_SHORT = 4          # words: "how long's the degree?" is about something said before
+_LEANS_BACK = re.compile(
+    r"^\W*(?:and|so|but|then|ok(?:ay)?|what about|how about|what if)\b|"
+    r"\b(?:it|its|they|them|their|those|these|he|she|him|her|his)\b",
+    re.I,
+)
+RECENT = 512  # messages whose vectors are kept for the follow-ups that come after them
+_SHORT = 4  # words: "how long's the degree?" is about something said before
 
 
 def _canonical(entity: Dict[str, Any]) -> str:
@@ -91,32 +103,46 @@ def _informs(message: Message) -> bool:
 
 def _lexical() -> HashingVectorizer:
     # stateless, so nothing but the idf weights needs storing
-    return HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=2 ** 18,
-                             alternate_sign=False, norm=None, lowercase=True)
+    return HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        n_features=2**18,
+        alternate_sign=False,
+        norm=None,
+        lowercase=True,
+    )
 
 
 def mask(text: str, entities: List[Dict[str, Any]]) -> str:
     """The text with each role and place named in it replaced by a stand-in word, and each
     qualification by one name for it ("Professional Qualification in Probation" is "pqip")."""
-    spans = sorted((e for e in entities if (e.get("entity") in MASKS or _canonical(e))
-                    and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)),
-                   key=lambda e: e["start"])
+    spans = sorted(
+        (
+            e
+            for e in entities
+            if (e.get("entity") in MASKS or _canonical(e))
+            and isinstance(e.get("start"), int)
+            and isinstance(e.get("end"), int)
+        ),
+        key=lambda e: e["start"],
+    )
     out, at = [], 0
     for entity in spans:
         if entity["start"] < at:
             continue
-        out.append(text[at:entity["start"]])
+        out.append(text[at : entity["start"]])
         if entity["entity"] not in MASKS:
-            named = text[entity["start"]:entity["end"]]
+            named = text[entity["start"] : entity["end"]]
             # a long name gives way to the short one; a one-word name ("degree") is left as
             # typed, since the short form of a plain "degree" would add words it did not say
             out.append(_canonical(entity) if len(named.split()) > 1 else named)
             at = entity["end"]
             continue
         out.append(MASKS[entity["entity"]])
-        named = text[entity["start"]:entity["end"]]
+        named = text[entity["start"] : entity["end"]]
         if entity["entity"] == "jurisdiction" and not (
-                entity.get("value") == DEFAULT_PLACE and _DEFAULT_PLACE_NAMES.match(named)):
+            entity.get("value") == DEFAULT_PLACE and _DEFAULT_PLACE_NAMES.match(named)
+        ):
             # "place texas": a state's own facts stay nearer to Texas than to America. England
             # is where a question naming no place is about, so naming it adds nothing (a town in
             # it, "place hull", still says something)
@@ -132,9 +158,11 @@ _PLAIN_AND_WORDS = 12
 # A part that asks something: a question mark, or a question's first word
 # within its first three words ("since when has...") or after a colon ("federal probation
 # officer: whats the age limit")
-_ASKS = re.compile(r"\?|(?:^|:)\W*(?:\w+\W+){0,2}?(?:what|what's|whats|how|do|does|did|is|are|can|"
-                   r"could|would|will|which|who|where|when|why|should|has|have|any|tell me|explain)\b",
-                   re.I)
+_ASKS = re.compile(
+    r"\?|(?:^|:)\W*(?:\w+\W+){0,2}?(?:what|what's|whats|how|do|does|did|is|are|can|"
+    r"could|would|will|which|who|where|when|why|should|has|have|any|tell me|explain)\b",
+    re.I,
+)
 _FIRST_PERSON = re.compile(r"(?:i|i'?m|im|i'?ve|my)\b", re.I)
 # Words in the second half of a message that stand for the role named in the first
 _STANDS_FOR_ROLE = re.compile(r"\b(?:that|it|they|them|their|this|those|one)\b", re.I)
@@ -143,27 +171,29 @@ _STANDS_FOR_ROLE = re.compile(r"\b(?:that|it|they|them|their|this|those|one)\b",
 def _plain_and(text: str, entities: List[Dict[str, Any]]) -> List[tuple]:
     """The cut at the one plain "and" of a short sentence, unless it is inside a name ("England
     and Wales")."""
-    placed = [e for e in entities if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+    placed = [
+        e for e in entities if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+    ]
     cuts = []
     for match in _PLAIN_AND.finditer(text):
         if any(e["start"] < match.start() < e["end"] for e in placed):
             continue
-        if any(e["end"] == match.start() for e in placed) and \
-                any(e["start"] == match.end() for e in placed):
-            continue    # "what do POs and PSOs earn?": one question about both
+        if any(e["end"] == match.start() for e in placed) and any(
+            e["start"] == match.end() for e in placed
+        ):
+            continue  # "what do POs and PSOs earn?": one question about both
         if _FIRST_PERSON.match(text, match.end()):
-            continue    # "I have a degree and I'm 25, can I apply?": one question about them
+            continue  # "I have a degree and I'm 25, can I apply?": one question about them
 
         # the sentence it is in, not the whole message, must be short
         start = max(text.rfind(mark, 0, match.start()) for mark in ".?!") + 1
         ends = [i for i in (text.find(mark, match.end()) for mark in ".?!") if i >= 0]
-        if len(text[start:min(ends, default=len(text))].split()) <= _PLAIN_AND_WORDS:
+        if len(text[start : min(ends, default=len(text))].split()) <= _PLAIN_AND_WORDS:
             cuts.append(match.span())
     return cuts if len(cuts) == 1 else []
 
 
-def _carry_into(piece: str, inside: List[Dict[str, Any]],
-                carried: List[Dict[str, Any]]) -> tuple:
+def _carry_into(piece: str, inside: List[Dict[str, Any]], carried: List[Dict[str, Any]]) -> tuple:
     """The second half of "which band is a PO and what does that pay?" reads "what does PO
     pay?": the word standing for the role becomes the role's name, so the role is masked like
     one the half names itself. Without such a word the role rides along unplaced."""
@@ -173,10 +203,14 @@ def _carry_into(piece: str, inside: List[Dict[str, Any]],
         return piece, inside + carried
     name = str(entity["text"])
     shift = len(name) - (match.end() - match.start())
-    moved = [{**e, "start": e["start"] + shift, "end": e["end"] + shift}
-             if isinstance(e.get("start"), int) and e["start"] >= match.end() else e for e in inside]
+    moved = [
+        {**e, "start": e["start"] + shift, "end": e["end"] + shift}
+        if isinstance(e.get("start"), int) and e["start"] >= match.end()
+        else e
+        for e in inside
+    ]
     placed = {**entity, "start": match.start(), "end": match.start() + len(name)}
-    return piece[:match.start()] + name + piece[match.end():], moved + [placed]
+    return piece[: match.start()] + name + piece[match.end() :], moved + [placed]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -185,19 +219,19 @@ class AnswerRetriever(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "facts_dir": None,
-            "meaning_weight": 0.55,     # the rest is the character n-gram score
+            "meaning_weight": 0.55,  # the rest is the character n-gram score
             "ranking_length": 10,
-            "part_threshold": 0.5,      # each part of a two-question message must score this
-            "rerank_top": 10,           # the first stage's best units that MiniLM re-ranks (0: none)
-            "rerank_weight": 0.45,      # MiniLM's share of the final score
-            "sure": 0.75,               # a first-stage best this high, this far ahead of the
-            "sure_margin": 0.1,         # next unit, skips the second stage
-            "previous_weight": 0.5,     # the previous question's share of a follow-up's query
-            "alone_enough": 0.6,        # a message scoring this alone needs no previous question
-            "context_bias": 0.06,       # a follow-up's reading must beat the message alone by this
-            "follow_up_lift": 0.08,     # a query mixing two questions scores lower on the same
-                                        # scale: its scores are lifted to the single message's
-            "repeat_penalty": 0.03,     # the previous answer again, as a follow-up's answer
+            "part_threshold": 0.5,  # each part of a two-question message must score this
+            "rerank_top": 10,  # the first stage's best units that MiniLM re-ranks (0: none)
+            "rerank_weight": 0.45,  # MiniLM's share of the final score
+            "sure": 0.75,  # a first-stage best this high, this far ahead of the
+            "sure_margin": 0.1,  # next unit, skips the second stage
+            "previous_weight": 0.5,  # the previous question's share of a follow-up's query
+            "alone_enough": 0.6,  # a message scoring this alone needs no previous question
+            "context_bias": 0.06,  # a follow-up's reading must beat the message alone by this
+            "follow_up_lift": 0.08,  # a query mixing two questions scores lower on the same
+            # scale: its scores are lifted to the single message's
+            "repeat_penalty": 0.03,  # the previous answer again, as a follow-up's answer
             # a unit this close takes the message from an unsure dialogue act ("what is MAPPA"
             # is not a call for help)
             "claims_act": 0.55,
@@ -212,13 +246,24 @@ class AnswerRetriever(GraphComponent):
         return hashlib.sha256(json.dumps(bank, sort_keys=True).encode()).hexdigest()
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "AnswerRetriever":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "AnswerRetriever":
         return cls(config, model_storage, resource)
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 index: Optional[Dict[str, Any]] = None, encoder: Optional[Encoder] = None,
-                 reranker: Optional[MiniLM] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        index: Optional[Dict[str, Any]] = None,
+        encoder: Optional[Encoder] = None,
+        reranker: Optional[MiniLM] = None,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
@@ -250,8 +295,14 @@ class AnswerRetriever(GraphComponent):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "AnswerRetriever":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "AnswerRetriever":
         with model_storage.read_from(resource) as directory:
             index = load_index(Path(directory))
         # loaded with the model, before the server forks its workers, so they share the pages
@@ -274,15 +325,17 @@ class AnswerRetriever(GraphComponent):
 
     @staticmethod
     def _plainly_a_dialogue_act(message: Message) -> bool:
-        """"hi", "thanks", "I have A levels": nothing to look up, so no encoder time spent."""
+        """ "hi", "thanks", "I have A levels": nothing to look up, so no encoder time spent."""
         intent = message.get(INTENT) or {}
         if intent.get(INTENT_NAME_KEY) == "inform" and not _informs(message):
             return False
-        return intent.get(INTENT_NAME_KEY) in DIALOGUE_ACTS and \
-            (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= DIALOGUE_ACT_CONFIDENCE
+        return (
+            intent.get(INTENT_NAME_KEY) in DIALOGUE_ACTS
+            and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= DIALOGUE_ACT_CONFIDENCE
+        )
 
     def _claim_from_unsure_act(self, message: Message, found: Dict[str, Any]) -> None:
-        """"What is MAPPA" or "how long then?" taken, unsure, for a call for help or a greeting
+        """ "What is MAPPA" or "how long then?" taken, unsure, for a call for help or a greeting
         is a question when the bank has a close answer: the intent becomes `ask_question`, and the
         classifier's guess stays in the ranking."""
         intent = message.get(INTENT) or {}
@@ -290,26 +343,39 @@ class AnswerRetriever(GraphComponent):
         # "solve 3x + 7 = 22 for me" taken for telling us something: it tells nothing about the
         # person, so it is a question, which the bank answers or the bot says it cannot
         empty_inform = name == "inform" and not _informs(message)
-        if not empty_inform and (name not in DIALOGUE_ACTS - {"inform"} or
-                                 found["score"] < self._config["claims_act"]):
+        if not empty_inform and (
+            name not in DIALOGUE_ACTS - {"inform"} or found["score"] < self._config["claims_act"]
+        ):
             return
         question = {INTENT_NAME_KEY: QUESTION_INTENT, PREDICTED_CONFIDENCE_KEY: found["score"]}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                   if r.get(INTENT_NAME_KEY) != QUESTION_INTENT]
+        ranking = [
+            r
+            for r in message.get(INTENT_RANKING_KEY) or []
+            if r.get(INTENT_NAME_KEY) != QUESTION_INTENT
+        ]
         message.set(INTENT, question, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [question] + ranking, add_to_output=True)
 
-    def retrieve(self, text: str, entities: List[Dict[str, Any]],
-                 conversation: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    def retrieve(
+        self,
+        text: str,
+        entities: List[Dict[str, Any]],
+        conversation: Optional[Dict[str, Any]] = None,
+    ) -> Dict[str, Any]:
         whole = self.rank(text, entities)
         followed = self._as_follow_up(text, entities, whole, conversation)
         if followed is not None:
             whole = followed
         # `fit` is how much the role and place named moved each unit; the answer action swaps it
         # for the conversation's when a follow-up names neither
-        result = {"unit": whole[0][0], "score": round(whole[0][1], 4),
-                  "ranking": [{"unit": u, "score": round(s, 4), "fit": round(f, 4)}
-                              for u, s, f in whole[: self._config["ranking_length"]]]}
+        result = {
+            "unit": whole[0][0],
+            "score": round(whole[0][1], 4),
+            "ranking": [
+                {"unit": u, "score": round(s, 4), "fit": round(f, 4)}
+                for u, s, f in whole[: self._config["ranking_length"]]
+            ],
+        }
         if followed is not None:
             result["follow_up"] = True
         else:
@@ -318,8 +384,13 @@ class AnswerRetriever(GraphComponent):
                 result["parts"] = parts
         return result
 
-    def _as_follow_up(self, text: str, entities: List[Dict[str, Any]], alone: List[tuple],
-                      conversation: Optional[Dict[str, Any]]) -> Optional[List[tuple]]:
+    def _as_follow_up(
+        self,
+        text: str,
+        entities: List[Dict[str, Any]],
+        alone: List[tuple],
+        conversation: Optional[Dict[str, Any]],
+    ) -> Optional[List[tuple]]:
         """The ranking for the message read together with the previous question, when the message
         leans on it and that reading fits better; None to keep the message's own ranking."""
         conversation = conversation or {}
@@ -331,15 +402,23 @@ class AnswerRetriever(GraphComponent):
             return None
         before = [e for e in conversation.get("entities") or [] if isinstance(e, dict)]
         named = {e.get("entity") for e in entities}
-        carried = entities + [{**e, "start": None, "end": None} for e in before
-                              if e.get("entity") in MASKS and e.get("entity") not in named]
+        carried = entities + [
+            {**e, "start": None, "end": None}
+            for e in before
+            if e.get("entity") in MASKS and e.get("entity") not in named
+        ]
         ranking = self.rank(text, carried, previous=mask(previous, before))
         if not named & set(MASKS):
             # the previous answer again is seldom a follow-up's answer ("and in London?", which
             # names a place, is the answer action's to re-ask)
             penalty = self._config["repeat_penalty"]
-            ranking = sorted(((u, s - penalty if u == conversation.get("unit") else s, f)
-                              for u, s, f in ranking), key=lambda r: -r[1])
+            ranking = sorted(
+                (
+                    (u, s - penalty if u == conversation.get("unit") else s, f)
+                    for u, s, f in ranking
+                ),
+                key=lambda r: -r[1],
+            )
         bias = -self._config["context_bias"] if leans else self._config["context_bias"]
         if not ranking or ranking[0][1] < alone[0][1] + bias:
             return None
@@ -355,8 +434,9 @@ class AnswerRetriever(GraphComponent):
             found = self._parts_at(_plain_and(text, entities), text, entities)
         return found
 
-    def _parts_at(self, cuts: List[tuple], text: str,
-                  entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def _parts_at(
+        self, cuts: List[tuple], text: str, entities: List[Dict[str, Any]]
+    ) -> List[Dict[str, Any]]:
         if not cuts:
             return []
         pieces, at = [], 0
@@ -370,15 +450,23 @@ class AnswerRetriever(GraphComponent):
         # "what's the pay and pension like for a PSO?": a role or place named later in the
         # message holds for the parts before it too
         carried: Dict[str, List[Dict[str, Any]]] = {
-            kind: [{**e, "start": None, "end": None} for e in entities if e.get("entity") == kind][:1]
-            for kind in MASKS}
+            kind: [{**e, "start": None, "end": None} for e in entities if e.get("entity") == kind][
+                :1
+            ]
+            for kind in MASKS
+        }
         for start, end in pieces[:3]:
             piece = text[start:end]
             if not _ASKS.search(piece):
-                continue    # "... compare? Thinking of doing that instead.": context, not a question
-            inside = [{**e, "start": e["start"] - start, "end": e["end"] - start} for e in entities
-                      if isinstance(e.get("start"), int) and start <= e["start"] and e.get("end", 0) <= end]
-            for kind in MASKS:    # "what band is a PSO and what does it pay?": still the PSO
+                continue  # "... compare? Thinking of doing that instead.": context, not a question
+            inside = [
+                {**e, "start": e["start"] - start, "end": e["end"] - start}
+                for e in entities
+                if isinstance(e.get("start"), int)
+                and start <= e["start"]
+                and e.get("end", 0) <= end
+            ]
+            for kind in MASKS:  # "what band is a PSO and what does it pay?": still the PSO
                 own = [e for e in inside if e.get("entity") == kind]
                 if own:
                     carried[kind] = [{**e, "start": None, "end": None} for e in own]
@@ -386,23 +474,33 @@ class AnswerRetriever(GraphComponent):
                     piece, inside = _carry_into(piece, inside, carried[kind])
             unit, score, _ = self.rank(piece, inside)[0]
             if score >= self._config["part_threshold"] and all(unit != f["unit"] for f in found):
-                found.append({"unit": unit, "score": round(score, 4), "text": piece.strip(),
-                              "entities": inside})
+                found.append(
+                    {
+                        "unit": unit,
+                        "score": round(score, 4),
+                        "text": piece.strip(),
+                        "entities": inside,
+                    }
+                )
         return found if len(found) >= 2 else []
 
-    def rank(self, text: str, entities: List[Dict[str, Any]],
-             previous: Optional[str] = None) -> List[tuple]:
+    def rank(
+        self, text: str, entities: List[Dict[str, Any]], previous: Optional[str] = None
+    ) -> List[tuple]:
         """Every unit with its score, best first; with `previous` (a question already masked),
         the message is read as a follow-up to it."""
         index = self.index
         assert index is not None, "the component is trained or loaded before it ranks"
-        masked = [_REPEATS.sub(lambda m: m.group(1) or " ", t)
-                  for t in [mask(text, entities)] + ([previous] if previous else [])]
+        masked = [
+            _REPEATS.sub(lambda m: m.group(1) or " ", t)
+            for t in [mask(text, entities)] + ([previous] if previous else [])
+        ]
         meaning = index["vectors"] @ self._query(self._encoded(self.encoder, masked))
         lexical = _lexical_rows(self._vectorizer, masked, index["idf"])
         spelling = lexical @ index["lexical"].T
-        spelling = self._query(np.asarray(spelling.todense()), normalised=False) / \
-            self._query_norm(lexical)
+        spelling = self._query(np.asarray(spelling.todense()), normalised=False) / self._query_norm(
+            lexical
+        )
         weight = self._config["meaning_weight"]
         per_row = weight * meaning + (1 - weight) * spelling
         per_unit = np.maximum.reduceat(per_row, index["starts"])
@@ -412,7 +510,8 @@ class AnswerRetriever(GraphComponent):
         units = index["units"]
         best, runner_up = per_unit[order[0]], per_unit[order[1]] if len(order) > 1 else 0.0
         if self._config["rerank_top"] <= 0 or (
-                best >= self._config["sure"] and best - runner_up >= self._config["sure_margin"]):
+            best >= self._config["sure"] and best - runner_up >= self._config["sure_margin"]
+        ):
             # the first stage is sure ("what band is a PSO?" against "what band is a {role}"):
             # the second stage's milliseconds would not change the answer
             return [(units[i]["id"], float(per_unit[i]), float(adjustments[i])) for i in order[:50]]
@@ -421,10 +520,14 @@ class AnswerRetriever(GraphComponent):
         top = order[: self._config["rerank_top"]]
         message = self._query(self._encoded(self.reranker, masked))
         ends = np.append(index["starts"][1:], len(index["questions"]))
-        closeness = np.array([(index["reranker"][index["starts"][i]:ends[i]] @ message).max() + adjustments[i]
-                              for i in top])
+        closeness = np.array(
+            [
+                (index["reranker"][index["starts"][i] : ends[i]] @ message).max() + adjustments[i]
+                for i in top
+            ]
+        )
         weight = self._config["rerank_weight"]
-        final = ((1 - weight) * per_unit[top] + weight * closeness)
+        final = (1 - weight) * per_unit[top] + weight * closeness
         answers = index.get("answers")
         has = index["has_answer"][top] if answers is not None else np.zeros(len(top), dtype=bool)
         if answers is not None and has.any() and self._config["answer_weight"]:
@@ -433,14 +536,19 @@ class AnswerRetriever(GraphComponent):
             # text orders the units; it does not make the best one surer than its questions do,
             # or a neighbouring fact would be answered where the bot should say it has nothing.
             near = answers[top] @ message
-            ordered = final + weight * self._config["answer_weight"] * \
-                np.where(has, near - near[has].mean(), near[has].max() - near[has].mean())
+            ordered = final + weight * self._config["answer_weight"] * np.where(
+                has, near - near[has].mean(), near[has].max() - near[has].mean()
+            )
             best = int(np.argmax(ordered))
             final = ordered - (ordered[best] - final[best])
-        reranked = [(units[i]["id"], float(f), float(adjustments[i]))
-                    for f, i in sorted(zip(final, top, strict=True), key=lambda p: -p[0])]
-        rest = [(units[i]["id"], float((1 - weight) * per_unit[i]), float(adjustments[i]))
-                for i in order[len(top):50]]
+        reranked = [
+            (units[i]["id"], float(f), float(adjustments[i]))
+            for f, i in sorted(zip(final, top, strict=True), key=lambda p: -p[0])
+        ]
+        rest = [
+            (units[i]["id"], float((1 - weight) * per_unit[i]), float(adjustments[i]))
+            for i in order[len(top) : 50]
+        ]
         return reranked + rest
 
     def _encoded(self, model, texts: List[str]) -> np.ndarray:
@@ -484,22 +592,36 @@ class AnswerRetriever(GraphComponent):
         places = {e.get("value") for e in entities if e.get("entity") == "jurisdiction"} - {None}
         places_top = {tops.get(p) for p in places} - {None}
         roles = {e.get("value") for e in entities if e.get("entity") == "role"}
-        if not places_top:   # "federal probation officer" says where; so does "probation officer"
+        if not places_top:  # "federal probation officer" says where; so does "probation officer"
             places_top = {tops.get(role_top.get(r)) for r in roles} - {None}
-        return np.array([self._misfit(u.get("jurisdiction"), tops.get(u.get("jurisdiction")), u["roles"],
-                                      u["params"], places, places_top, roles)
-                         for u in index["units"]], dtype=np.float32)
+        return np.array(
+            [
+                self._misfit(
+                    u.get("jurisdiction"),
+                    tops.get(u.get("jurisdiction")),
+                    u["roles"],
+                    u["params"],
+                    places,
+                    places_top,
+                    roles,
+                )
+                for u in index["units"]
+            ],
+            dtype=np.float32,
+        )
 
 
 # -- the index, apart from Rasa so that tools and tests can build it directly ---------------------
+
 
 def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
     """The bank as plain data: units, their questions masked, and the maps re-ranking needs."""
     from bot.components.knowledge_entities import KnowledgeEntityExtractor
     from knowledge.loader import FACTS_DIR, knowledge_names, validate
     from knowledge.models import Fact, Jurisdiction, Role
+
     facts_dir = Path(config["facts_dir"]) if config.get("facts_dir") else FACTS_DIR
-    dataset = validate(facts_dir, required={})   # the index needs the bank, not the planner's facts
+    dataset = validate(facts_dir, required={})  # the index needs the bank, not the planner's facts
     names = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts_dir))
     parent = {row["id"]: row["part_of_id"] for row in dataset.rows[Jurisdiction]}
 
@@ -515,12 +637,22 @@ def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
     for unit in dataset.units:
         questions = [mask(q, names.extract(q)) for q in unit.questions]
         text = texts.get(unit.fact or unit.id) if unit.kind == "fact" else None
-        units.append({"id": unit.id, "kind": unit.kind, "params": list(unit.params),
-                      "jurisdiction": unit.jurisdiction, "roles": list(unit.roles),
-                      "questions": questions, "answer": mask(text, names.extract(text)) if text else ""})
-    return {"units": units,
-            "tops": {jid: top(jid) for jid in parent},
-            "role_jurisdiction": {row["id"]: row["jurisdiction_id"] for row in dataset.rows[Role]}}
+        units.append(
+            {
+                "id": unit.id,
+                "kind": unit.kind,
+                "params": list(unit.params),
+                "jurisdiction": unit.jurisdiction,
+                "roles": list(unit.roles),
+                "questions": questions,
+                "answer": mask(text, names.extract(text)) if text else "",
+            }
+        )
+    return {
+        "units": units,
+        "tops": {jid: top(jid) for jid in parent},
+        "role_jurisdiction": {row["id"]: row["jurisdiction_id"] for row in dataset.rows[Role]},
+    }
 
 
 def _lexical_rows(vectorizer: HashingVectorizer, texts: List[str], idf: np.ndarray):
@@ -531,8 +663,9 @@ def _lexical_rows(vectorizer: HashingVectorizer, texts: List[str], idf: np.ndarr
     return sp.diags(1 / np.where(norms == 0, 1, norms)) @ weighted
 
 
-def build_index(bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVectorizer,
-                reranker: MiniLM) -> Dict[str, Any]:
+def build_index(
+    bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVectorizer, reranker: MiniLM
+) -> Dict[str, Any]:
     units = [u for u in bank["units"] if u["questions"]]
     rows = [q for u in units for q in u["questions"]]
     starts = np.cumsum([0] + [len(u["questions"]) for u in units[:-1]]).astype(np.int64)
@@ -540,19 +673,31 @@ def build_index(bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVecto
     document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = (np.log((1 + len(rows)) / (1 + document_frequency)) + 1).astype(np.float32)
     answers = [u.get("answer") or "" for u in units]
-    return {"units": [{k: v for k, v in u.items() if k not in ("questions", "answer")} for u in units],
-            "questions": rows, "starts": starts, "vectors": encoder.encode(rows),
-            "reranker": reranker.encode(rows),
-            "answers": reranker.encode([a or "-" for a in answers]),
-            "has_answer": np.array([bool(a) for a in answers]),
-            "lexical": _lexical_rows(vectorizer, rows, idf).tocsr(), "idf": idf,
-            "tops": bank["tops"], "role_jurisdiction": bank["role_jurisdiction"]}
+    return {
+        "units": [{k: v for k, v in u.items() if k not in ("questions", "answer")} for u in units],
+        "questions": rows,
+        "starts": starts,
+        "vectors": encoder.encode(rows),
+        "reranker": reranker.encode(rows),
+        "answers": reranker.encode([a or "-" for a in answers]),
+        "has_answer": np.array([bool(a) for a in answers]),
+        "lexical": _lexical_rows(vectorizer, rows, idf).tocsr(),
+        "idf": idf,
+        "tops": bank["tops"],
+        "role_jurisdiction": bank["role_jurisdiction"],
+    }
 
 
 def save_index(index: Dict[str, Any], directory: Path) -> None:
-    np.savez(directory / INDEX_FILE, vectors=index["vectors"].astype(np.float16),
-             reranker=index["reranker"].astype(np.float16), starts=index["starts"], idf=index["idf"],
-             answers=index["answers"].astype(np.float16), has_answer=index["has_answer"])
+    np.savez(
+        directory / INDEX_FILE,
+        vectors=index["vectors"].astype(np.float16),
+        reranker=index["reranker"].astype(np.float16),
+        starts=index["starts"],
+        idf=index["idf"],
+        answers=index["answers"].astype(np.float16),
+        has_answer=index["has_answer"],
+    )
     sp.save_npz(directory / LEXICAL_FILE, index["lexical"])
     meta = {k: index[k] for k in ("units", "questions", "tops", "role_jurisdiction")}
     (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
@@ -560,18 +705,34 @@ def save_index(index: Dict[str, Any], directory: Path) -> None:
 
 def load_index(directory: Path) -> Dict[str, Any]:
     from bot.components.weight_cache import shared
+
     stored = np.load(directory / INDEX_FILE)
     lexical = sp.load_npz(directory / LEXICAL_FILE).tocsr()
-    arrays = shared("answer-index", {"vectors": stored["vectors"].astype(np.float32),
-                                     "reranker": stored["reranker"].astype(np.float32),
-                                     "starts": stored["starts"], "idf": stored["idf"],
-                                     "answers": stored["answers"].astype(np.float32),
-                                     "has_answer": stored["has_answer"],
-                                     "data": lexical.data, "indices": lexical.indices,
-                                     "indptr": lexical.indptr})
+    arrays = shared(
+        "answer-index",
+        {
+            "vectors": stored["vectors"].astype(np.float32),
+            "reranker": stored["reranker"].astype(np.float32),
+            "starts": stored["starts"],
+            "idf": stored["idf"],
+            "answers": stored["answers"].astype(np.float32),
+            "has_answer": stored["has_answer"],
+            "data": lexical.data,
+            "indices": lexical.indices,
+            "indptr": lexical.indptr,
+        },
+    )
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    lexical = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
-                            shape=lexical.shape, copy=False)
-    return {**meta, "vectors": arrays["vectors"], "reranker": arrays["reranker"], "starts": arrays["starts"],
-            "idf": arrays["idf"], "lexical": lexical, "answers": arrays["answers"],
-            "has_answer": arrays["has_answer"]}
+    lexical = sp.csr_matrix(
+        (arrays["data"], arrays["indices"], arrays["indptr"]), shape=lexical.shape, copy=False
+    )
+    return {
+        **meta,
+        "vectors": arrays["vectors"],
+        "reranker": arrays["reranker"],
+        "starts": arrays["starts"],
+        "idf": arrays["idf"],
+        "lexical": lexical,
+        "answers": arrays["answers"],
+        "has_answer": arrays["has_answer"],
+    }

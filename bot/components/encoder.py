@@ -5,6 +5,7 @@ The weights (256 dimensions, 32,000 tokens, float16) and the tokenizer ship insi
 needs numpy 2 and pydantic 2, which Rasa 3.6 cannot have, so the wheel is installed without its
 dependencies and only its two data files are read here, with `safetensors` and `tokenizers`.
 Nothing is downloaded, at build or run time. The package is found without importing it."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,8 +26,10 @@ class EncoderMissing(RuntimeError):
 def package_dir() -> Path:
     spec = importlib.util.find_spec("wordllama")
     if spec is None or not spec.submodule_search_locations:
-        raise EncoderMissing("the wordllama wheel is not installed: run `make venv` (it installs "
-                             "requirements-encoder.txt)")
+        raise EncoderMissing(
+            "the wordllama wheel is not installed: run `make venv` (it installs "
+            "requirements-encoder.txt)"
+        )
     return Path(list(spec.submodule_search_locations)[0])
 
 
@@ -39,16 +42,20 @@ class Encoder:
         from tokenizers import Tokenizer
 
         from bot.components.weight_cache import mapped
+
         base = directory or package_dir()
-        self.table = mapped(base / WEIGHTS, lambda: {
-            "table": next(iter(load_file(str(base / WEIGHTS)).values()))})["table"]   # float16
+        self.table = mapped(
+            base / WEIGHTS, lambda: {"table": next(iter(load_file(str(base / WEIGHTS)).values()))}
+        )["table"]  # float16
         self.tokenizer = Tokenizer.from_file(str(base / TOKENIZER))
         self.dimensions = int(self.table.shape[1])
-        self._lock = threading.Lock()    # a Rust tokenizer is not documented as thread-safe
+        self._lock = threading.Lock()  # a Rust tokenizer is not documented as thread-safe
 
     def encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            encoded = self.tokenizer.encode_batch([t.lower() for t in texts], add_special_tokens=False)
+            encoded = self.tokenizer.encode_batch(
+                [t.lower() for t in texts], add_special_tokens=False
+            )
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         for row, item in enumerate(encoded):
             if item.ids:

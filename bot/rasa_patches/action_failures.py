@@ -4,6 +4,7 @@ answers with an error) gets a polite "please try again" instead of silence.
 Rasa logs such a failure and carries on with the action's events dropped, so the person sees no
 reply at all and cannot tell a slow bot from a broken one. Rejections (a form saying a value
 does not fit) are part of the conversation and still reach Rasa unchanged."""
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,9 @@ def reply_when_actions_fail() -> None:
         except ActionExecutionRejection:
             raise
         except RasaException as error:
-            logger.error("custom action %s failed, told the person to try again: %s",
-                         self.name(), error)
+            logger.error(
+                "custom action %s failed, told the person to try again: %s", self.name(), error
+            )
             return [create_bot_utterance({"text": TRY_AGAIN})]
 
     mark(run, "replies_on_failure")

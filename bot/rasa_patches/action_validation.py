@@ -3,6 +3,7 @@ response schema itself against the JSON Schema metaschema on every call (RasaHQ/
 Profiling a conversation put that at most of a turn. Building the validator once gives the same
 verdict (the same best-matching error is raised) without the repeated work; tests/bot/test_server.py
 checks it against Rasa's own."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -18,15 +19,17 @@ def validate_action_results_once() -> None:
     def validator():
         spec = RemoteAction.action_response_format_spec()
         cls = validator_for(spec)
-        cls.check_schema(spec)             # once, not on every response
+        cls.check_schema(spec)  # once, not on every response
         return cls(spec)
 
     def validate_action_result(self, result) -> bool:
         error = best_match(validator().iter_errors(result))
         if error is not None:
-            error.message += (". Failed to validate Action server response from API, make sure "
-                              f"your response from the Action endpoint is valid. For more "
-                              f"information about the format visit {DOCS_BASE_URL}/custom-actions")
+            error.message += (
+                ". Failed to validate Action server response from API, make sure "
+                f"your response from the Action endpoint is valid. For more "
+                f"information about the format visit {DOCS_BASE_URL}/custom-actions"
+            )
             raise error
         return True
 

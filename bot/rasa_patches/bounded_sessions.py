@@ -21,6 +21,7 @@ its last setting; replaying them gives the same slots.
 Two methods of Rasa's change (MessageProcessor._has_session_expired, which only gains reasons to
 end a session, and ActionSessionStart._slot_set_events_from_tracker);
 tests/bot/test_bounded_sessions.py checks each against Rasa's own."""
+
 from __future__ import annotations
 
 from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
@@ -44,7 +45,7 @@ def current_slots(tracker) -> list:
     latest: dict = {}
     for event in tracker.applied_events():
         if isinstance(event, SlotSet):
-            latest.pop(event.key, None)             # to the end: its last setting's place
+            latest.pop(event.key, None)  # to the end: its last setting's place
             latest[event.key] = SlotSet(key=event.key, value=event.value, metadata=event.metadata)
     return list(latest.values())
 
@@ -62,9 +63,12 @@ def end_long_sessions() -> None:
         if original(self, tracker):
             return True
         config = self.domain.session_config
-        return (config.are_sessions_enabled() and config.carry_over_slots
-                and tracker.active_loop_name is None
-                and messages_in_latest_session(tracker) >= TURNS_PER_SESSION)
+        return (
+            config.are_sessions_enabled()
+            and config.carry_over_slots
+            and tracker.active_loop_name is None
+            and messages_in_latest_session(tracker) >= TURNS_PER_SESSION
+        )
 
     mark(_has_session_expired, "ends_long_sessions")
     MessageProcessor._has_session_expired = _has_session_expired

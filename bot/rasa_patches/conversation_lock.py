@@ -10,6 +10,7 @@ for a minute). Here a waiter whose ticket has expired takes a new one at the bac
 
 The waiter also checks every 0.1 s rather than every second, so two messages of one
 conversation sent together are answered a few hundred milliseconds apart, not seconds."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,12 @@ def never_lose_a_waiting_ticket() -> None:
         return
 
     @asynccontextmanager
-    async def lock(self, conversation_id, lock_lifetime=lock_store.LOCK_LIFETIME,
-                   wait_time_in_seconds=WAIT_SECONDS):
+    async def lock(
+        self,
+        conversation_id,
+        lock_lifetime=lock_store.LOCK_LIFETIME,
+        wait_time_in_seconds=WAIT_SECONDS,
+    ):
         ticket = self.issue_ticket(conversation_id, lock_lifetime)
         try:
             while True:
@@ -39,8 +44,11 @@ def never_lose_a_waiting_ticket() -> None:
                 if current is not None and current.now_serving == ticket:
                     break
                 if current is None or current._ticket_for_ticket_number(ticket) is None:
-                    logger.warning("conversation %s: a waiting message's ticket expired; "
-                                   "it takes a new place in line", conversation_id)
+                    logger.warning(
+                        "conversation %s: a waiting message's ticket expired; "
+                        "it takes a new place in line",
+                        conversation_id,
+                    )
                     ticket = self.issue_ticket(conversation_id, lock_lifetime)
                     continue
                 await asyncio.sleep(min(wait_time_in_seconds, WAIT_SECONDS))

@@ -1,4 +1,5 @@
 """CORS as WEB_ORIGINS means it (see `credentials_only_for_listed_origins`); tests/e2e/test_cors.py."""
+
 from __future__ import annotations
 
 from bot.rasa_patches import mark
@@ -28,8 +29,11 @@ def credentials_only_for_listed_origins() -> None:
         app.config.CORS_AUTOMATIC_OPTIONS = True
         app.config.CORS_SUPPORTS_CREDENTIALS = listed is not None
         app.config.CORS_EXPOSE_HEADERS = "filename"
-        options = ({"origins": "*", "send_wildcard": True, "supports_credentials": False}
-                   if listed is None else {"origins": sorted(listed), "supports_credentials": True})
+        options = (
+            {"origins": "*", "send_wildcard": True, "supports_credentials": False}
+            if listed is None
+            else {"origins": sorted(listed), "supports_credentials": True}
+        )
         CORS(app, resources={r"/*": options}, automatic_options=True)
 
     mark(by_origin, "by_origin")

@@ -1,4 +1,5 @@
 """The loaded model's objects moved out of the garbage collector's sight (see the function)."""
+
 from __future__ import annotations
 
 from bot.rasa_patches import mark

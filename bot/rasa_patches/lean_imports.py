@@ -21,6 +21,7 @@ imports TensorFlow or matplotlib, installs an import hook:
 So code that needs TensorFlow fails with a message naming it, at import or at its first use,
 rather than running against something that only looks like TensorFlow. Only this launcher
 installs the hook; `python -m rasa train/test` and plain `rasa run` import what they always did."""
+
 from __future__ import annotations
 
 import argparse
@@ -36,10 +37,22 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence
 
 logger = logging.getLogger(__name__)
 
-HEAVY = frozenset({"tensorflow", "tensorflow_addons", "tensorflow_hub", "tensorflow_text",
-                   "tensorflow_probability", "tensorboard", "keras", "matplotlib"})
-WHY = ("kept out of this Rasa server by bot/rasa_patches/lean_imports.py because the model it serves uses "
-       "no TensorFlow component; serve a model that needs it with plain `python -m rasa run`")
+HEAVY = frozenset(
+    {
+        "tensorflow",
+        "tensorflow_addons",
+        "tensorflow_hub",
+        "tensorflow_text",
+        "tensorflow_probability",
+        "tensorboard",
+        "keras",
+        "matplotlib",
+    }
+)
+WHY = (
+    "kept out of this Rasa server by bot/rasa_patches/lean_imports.py because the model it serves uses "
+    "no TensorFlow component; serve a model that needs it with plain `python -m rasa run`"
+)
 
 
 class NeedsTensorFlow(RuntimeError):
@@ -61,8 +74,11 @@ def heavy_definitions(source: str) -> Optional[FrozenSet[str]]:
         else:
             continue
         if HEAVY.intersection(roots):
-            return frozenset(s.name for s in tree.body if isinstance(
-                s, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)))
+            return frozenset(
+                s.name
+                for s in tree.body
+                if isinstance(s, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            )
     return None
 
 
@@ -73,23 +89,32 @@ class _Absent(type):
         raise NeedsTensorFlow(f"{cls.__module__}.{cls.__qualname__} needs TensorFlow, {WHY}")
 
     def __getattr__(cls, attribute):
-        if attribute.startswith("__"):          # Python's own probes (typing, inspect, copy)
+        if attribute.startswith("__"):  # Python's own probes (typing, inspect, copy)
             raise AttributeError(attribute)
-        raise NeedsTensorFlow(f"{cls.__module__}.{cls.__qualname__}.{attribute} needs "
-                              f"TensorFlow, {WHY}")
+        raise NeedsTensorFlow(
+            f"{cls.__module__}.{cls.__qualname__}.{attribute} needs TensorFlow, {WHY}"
+        )
 
     def __repr__(cls):
         return f"<stand-in for {cls.__module__}.{cls.__qualname__}: TensorFlow {WHY}>"
 
 
 def _refuse_subclass(cls, **kwargs):
-    raise NeedsTensorFlow(f"{cls.__module__}.{cls.__qualname__} extends a class that needs "
-                          f"TensorFlow, {WHY}")
+    raise NeedsTensorFlow(
+        f"{cls.__module__}.{cls.__qualname__} extends a class that needs TensorFlow, {WHY}"
+    )
 
 
 def stand_in(module: str, name: str) -> type:
-    return _Absent(name, (), {"__module__": module, "__qualname__": name,
-                              "__init_subclass__": classmethod(_refuse_subclass)})
+    return _Absent(
+        name,
+        (),
+        {
+            "__module__": module,
+            "__qualname__": name,
+            "__init_subclass__": classmethod(_refuse_subclass),
+        },
+    )
 
 
 class _StandInLoader(importlib.abc.Loader):
@@ -110,8 +135,11 @@ class _StandInLoader(importlib.abc.Loader):
                 raise AttributeError(attribute)
             # ImportError, not AttributeError: `from ... import` would replace the latter's
             # message with a bare "cannot import name"
-            raise ImportError(f"{name}.{attribute} is not available: the module imports "
-                              f"TensorFlow or matplotlib, {WHY}", name=name)
+            raise ImportError(
+                f"{name}.{attribute} is not available: the module imports "
+                f"TensorFlow or matplotlib, {WHY}",
+                name=name,
+            )
 
         module.__getattr__ = __getattr__
         module.__lean_stand_in__ = True
@@ -131,9 +159,8 @@ class _KeepOut(importlib.abc.MetaPathFinder):
         with open(origin, encoding="utf-8") as f:
             definitions = heavy_definitions(f.read())
         if definitions is None:
-            return spec                         # the ordinary spec: the module runs as usual
-        return importlib.util.spec_from_loader(name, _StandInLoader(definitions),
-                                               origin=origin)
+            return spec  # the ordinary spec: the module runs as usual
+        return importlib.util.spec_from_loader(name, _StandInLoader(definitions), origin=origin)
 
 
 def installed() -> bool:
@@ -142,8 +169,10 @@ def installed() -> bool:
 
 def install() -> None:
     loaded = sorted(m for m in sys.modules if m.partition(".")[0] in HEAVY)
-    if loaded:                                  # too late to keep them out: say so, not pretend
-        raise RuntimeError(f"already imported before bot.rasa_patches.lean_imports: {', '.join(loaded[:5])}")
+    if loaded:  # too late to keep them out: say so, not pretend
+        raise RuntimeError(
+            f"already imported before bot.rasa_patches.lean_imports: {', '.join(loaded[:5])}"
+        )
     if not installed():
         sys.meta_path.insert(0, _KeepOut())
 
@@ -174,8 +203,9 @@ def served_classes(model_archive: str) -> Optional[List[str]]:
                     if extracted is None:
                         return None
                     metadata = json.load(extracted)
-                    return sorted({node["uses"] for node in
-                                   metadata["predict_schema"]["nodes"].values()})
+                    return sorted(
+                        {node["uses"] for node in metadata["predict_schema"]["nodes"].values()}
+                    )
     except (OSError, tarfile.TarError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return None
@@ -196,7 +226,7 @@ def model_to_serve(argv: Sequence[str]) -> Optional[str]:
     """The archive `rasa run` would load with these arguments; None when it is not one local
     archive (another subcommand, a model from remote storage or a model server)."""
     if not argv or argv[0] != "run" or (len(argv) > 1 and not argv[1].startswith("-")):
-        return None                             # `run actions`, or not `run` at all
+        return None  # `run actions`, or not `run` at all
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("-m", "--model", default=None)
     parser.add_argument("--remote-storage", default=None)
@@ -205,9 +235,10 @@ def model_to_serve(argv: Sequence[str]) -> Optional[str]:
         return None
     from rasa.model import get_local_model  # light: no TensorFlow (tested)
     from rasa.shared.constants import DEFAULT_MODELS_PATH
+
     try:
         return get_local_model(known.model or DEFAULT_MODELS_PATH)
-    except Exception:                           # Rasa reports a missing model itself
+    except Exception:  # Rasa reports a missing model itself
         return None
 
 

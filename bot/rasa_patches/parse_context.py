@@ -13,12 +13,13 @@ question bank) and the `unit` slot. The copy is for the NLU graph only: the stor
 keeps the client's own metadata, and the parse data (which never carries metadata) is unchanged.
 Everything else, including `/model/parse` (which has no conversation), is Rasa's own code path.
 """
+
 from __future__ import annotations
 
 import time
 from typing import Any, Dict, Optional
 
-CONVERSATION = "conversation"      # the metadata key AnswerRetriever reads
+CONVERSATION = "conversation"  # the metadata key AnswerRetriever reads
 ORIGINALS: Dict[str, Any] = {}
 _applied = False
 
@@ -30,6 +31,7 @@ def previous_question(tracker: Any, expiry_seconds: float = 3600) -> Optional[Di
     if tracker is None:
         return None
     from rasa.shared.core.events import Restarted, SessionStarted, UserUttered
+
     crossed = False
     for event in reversed(tracker.events):
         if isinstance(event, Restarted):
@@ -41,8 +43,11 @@ def previous_question(tracker: Any, expiry_seconds: float = 3600) -> Optional[Di
                 return None
             if crossed and time.time() - (event.timestamp or 0) > expiry_seconds:
                 return None
-            return {"text": event.text, "entities": list(event.entities or []),
-                    "unit": tracker.get_slot("unit")}
+            return {
+                "text": event.text,
+                "entities": list(event.entities or []),
+                "unit": tracker.get_slot("unit"),
+            }
     return None
 
 
@@ -52,10 +57,16 @@ def with_conversation(message: Any, tracker: Any, expiry_seconds: float = 3600) 
     if previous is None:
         return message
     from rasa.core.channels.channel import UserMessage
-    return UserMessage(text=message.text, output_channel=message.output_channel,
-                       sender_id=message.sender_id, parse_data=message.parse_data,
-                       input_channel=message.input_channel, message_id=message.message_id,
-                       metadata={**(message.metadata or {}), CONVERSATION: previous})
+
+    return UserMessage(
+        text=message.text,
+        output_channel=message.output_channel,
+        sender_id=message.sender_id,
+        parse_data=message.parse_data,
+        input_channel=message.input_channel,
+        message_id=message.message_id,
+        metadata={**(message.metadata or {}), CONVERSATION: previous},
+    )
 
 
 def apply() -> None:
@@ -64,12 +75,20 @@ def apply() -> None:
         return
     _applied = True
     from rasa.core.processor import MessageProcessor
+
     original = ORIGINALS["_parse_message_with_graph"] = MessageProcessor._parse_message_with_graph
 
     def _parse_message_with_graph(self, message, tracker, only_output_properties=True):
-        minutes = getattr(getattr(getattr(self, "domain", None), "session_config", None),
-                          "session_expiration_time", None) or 60
-        return original(self, with_conversation(message, tracker, minutes * 60), tracker,
-                        only_output_properties)
+        minutes = (
+            getattr(
+                getattr(getattr(self, "domain", None), "session_config", None),
+                "session_expiration_time",
+                None,
+            )
+            or 60
+        )
+        return original(
+            self, with_conversation(message, tracker, minutes * 60), tracker, only_output_properties
+        )
 
     MessageProcessor._parse_message_with_graph = _parse_message_with_graph

@@ -1,6 +1,7 @@
 """Sanic's limits and errors as this server needs them: bodies and WebSocket frames capped, JSON
 errors instead of HTML pages, `GET /health`, and, with several workers, one request per
 connection and workers that stop with the server process."""
+
 from __future__ import annotations
 
 import os
@@ -22,13 +23,20 @@ def limit_requests() -> None:
     configure_app = rasa.core.run.configure_app
 
     def too_large(_request, _exception):
-        return response.json({"error": f"the request is larger than this server accepts "
-                                       f"({MAX_REQUEST_BYTES // 1024} KiB); send a shorter message"},
-                             status=413)
+        return response.json(
+            {
+                "error": f"the request is larger than this server accepts "
+                f"({MAX_REQUEST_BYTES // 1024} KiB); send a shorter message"
+            },
+            status=413,
+        )
 
     def routing_error(_request, exception):
-        return response.json({"error": str(exception)}, status=exception.status_code,
-                             headers=getattr(exception, "headers", None))
+        return response.json(
+            {"error": str(exception)},
+            status=exception.status_code,
+            headers=getattr(exception, "headers", None),
+        )
 
     def limited_app(*args, **kwargs):
         app = configure_app(*args, **kwargs)
@@ -47,8 +55,6 @@ def limit_requests() -> None:
     rasa.core.run.configure_app = limited_app
 
 
-
-
 # The server process: Sanic's workers are forked from it, so they see it here too.
 _SERVER_PID = os.getpid()
 
@@ -58,6 +64,7 @@ def _workers_exit_with_the_server(_app, _loop) -> None:
     even by kill -9, instead of holding the port for good (bot/processes.py)."""
     if os.getpid() != _SERVER_PID:
         from bot.processes import exit_with_parent
+
         exit_with_parent()
 
 

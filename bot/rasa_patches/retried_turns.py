@@ -8,6 +8,7 @@ when the client did not) into the message's metadata; Rasa keeps that metadata o
 user event. Under the conversation's lock, a message whose id is already on the conversation's
 latest user event gets that turn's stored replies again, and nothing is stored.
 """
+
 from __future__ import annotations
 
 import logging

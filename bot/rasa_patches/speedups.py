@@ -6,6 +6,7 @@ same events, the same errors. CPU per turn figures are for the Rasa server proce
 fix; docs/performance.md has the table.
 
 `apply()` is idempotent."""
+
 from __future__ import annotations
 
 import copy as _copy
@@ -18,8 +19,8 @@ import ujson
 logger = logging.getLogger(__name__)
 
 _applied = False
-TOKENS_KEPT = 20_000      # distinct tokens whose count-vector rows each featurizer keeps
-ORIGINALS: Dict[str, Any] = {}      # what each fix replaced, for the equivalence tests
+TOKENS_KEPT = 20_000  # distinct tokens whose count-vector rows each featurizer keeps
+ORIGINALS: Dict[str, Any] = {}  # what each fix replaced, for the equivalence tests
 
 
 def apply() -> None:
@@ -40,6 +41,7 @@ def apply() -> None:
 
 
 # --- the graph runner ---------------------------------------------------------------------------
+
 
 def _sequential_graph_runner() -> None:
     """Run the inference graph in a precomputed order instead of through `dask.get`.
@@ -68,7 +70,7 @@ def _sequential_graph_runner() -> None:
             order: List[Text] = []
             state: Dict[Text, int] = {}
 
-            def visit(name: Text) -> None:      # depth-first, dependencies first
+            def visit(name: Text) -> None:  # depth-first, dependencies first
                 if state.get(name) == 2 or name not in nodes:
                     return
                 if state.get(name) == 1:
@@ -81,28 +83,33 @@ def _sequential_graph_runner() -> None:
 
             for target in run_targets:
                 visit(target)
-            for name in nodes:                  # dask runs every node of the minimal schema
+            for name in nodes:  # dask runs every node of the minimal schema
                 visit(name)
-            plan = [(name, self._instantiated_nodes[name], tuple(nodes[name].needs.values()))
-                    for name in order]
+            plan = [
+                (name, self._instantiated_nodes[name], tuple(nodes[name].needs.values()))
+                for name in order
+            ]
             plans[key] = plan
         return plan
 
-    def run(self, inputs: Optional[Dict[Text, Any]] = None,
-            targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+    def run(
+        self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None
+    ) -> Dict[Text, Any]:
         run_targets = targets if targets else self._graph_schema.target_names
         plan = plan_for(self, run_targets)
         node_names = {name for name, _, _ in plan}
         if inputs and any(name in node_names for name in inputs):
-            return original_run(self, inputs, targets)     # an input replacing a node: dask's way
+            return original_run(self, inputs, targets)  # an input replacing a node: dask's way
         if any(t not in node_names and not (inputs and t in inputs) for t in run_targets):
             return original_run(self, inputs, targets)
         graph: Dict[Text, Any] = dict.fromkeys(node_names)
         if inputs:
-            self._add_inputs_to_graph(inputs, graph)       # raises on an input named like a node
+            self._add_inputs_to_graph(inputs, graph)  # raises on an input named like a node
         if runner_logger.isEnabledFor(logging.DEBUG):
-            runner_logger.debug(f"Running graph with inputs: {inputs}, targets: {targets} "
-                                f"and {self._execution_context}.")
+            runner_logger.debug(
+                f"Running graph with inputs: {inputs}, targets: {targets} "
+                f"and {self._execution_context}."
+            )
         values: Dict[Text, Any] = {}
         if inputs:
             for name in inputs:
@@ -118,6 +125,7 @@ def _sequential_graph_runner() -> None:
 
 
 # --- RulePolicy ---------------------------------------------------------------------------------
+
 
 def _rule_policy_cached_rule_matching() -> None:
     """Remember which rules match the last few conversation states.
@@ -135,22 +143,33 @@ def _rule_policy_cached_rule_matching() -> None:
     max_lengths: Dict[int, int] = {}
 
     def freeze(state: Dict[Text, Any]):
-        return tuple(sorted((kind, tuple(sorted(sub.items())) if isinstance(sub, dict) else sub)
-                            for kind, sub in state.items()))
+        return tuple(
+            sorted(
+                (kind, tuple(sorted(sub.items())) if isinstance(sub, dict) else sub)
+                for kind, sub in state.items()
+            )
+        )
 
     def _get_possible_keys(self, lookup: Dict[Text, Text], states: List[Dict[Text, Any]]):
         cache = self.__dict__.get("_speedups_rule_cache")
         if cache is None:
             cache = self.__dict__["_speedups_rule_cache"] = _LRU(8192)
         length = max_lengths.get(id(lookup))
-        if length is None or self.__dict__.get("_speedups_lookups", {}).get(id(lookup)) is not lookup:
+        if (
+            length is None
+            or self.__dict__.get("_speedups_lookups", {}).get(id(lookup)) is not lookup
+        ):
             length = max((len(self._rule_key_to_state(k)) for k in lookup), default=0)
             max_lengths[id(lookup)] = length
             self.__dict__.setdefault("_speedups_lookups", {})[id(lookup)] = lookup
         try:
-            key = (id(lookup), len(lookup), tuple(freeze(s) for s in states[-length:]) if length else ())
+            key = (
+                id(lookup),
+                len(lookup),
+                tuple(freeze(s) for s in states[-length:]) if length else (),
+            )
             hash(key)
-        except TypeError:                       # an unhashable value in a state: no caching
+        except TypeError:  # an unhashable value in a state: no caching
             return original(self, lookup, states)
         found = cache.get(key)
         if found is None:
@@ -164,6 +183,7 @@ def _rule_policy_cached_rule_matching() -> None:
 class _LRU:
     def __init__(self, size: int) -> None:
         from collections import OrderedDict
+
         self._size = size
         self._data: OrderedDict = OrderedDict()
 
@@ -180,6 +200,7 @@ class _LRU:
 
 
 # --- past states --------------------------------------------------------------------------------
+
 
 def _past_states_once_per_graph_run() -> None:
     """Replay a tracker's history once per turn, not once per policy call.
@@ -212,9 +233,14 @@ def _past_states_once_per_graph_run() -> None:
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
     def step(domain, tr, hide_rule_turn, omit_unset_slots):
-        return (hide_rule_turn, tr.followup_action, tr.latest_action_name, tr.active_loop_name,
-                domain._get_prev_action_sub_state(tr),
-                domain.get_active_state(tr, omit_unset_slots=omit_unset_slots))
+        return (
+            hide_rule_turn,
+            tr.followup_action,
+            tr.latest_action_name,
+            tr.active_loop_name,
+            domain._get_prev_action_sub_state(tr),
+            domain.get_active_state(tr, omit_unset_slots=omit_unset_slots),
+        )
 
     def fingerprint(event):
         # what a state reads from a user message; EntitiesAdded appends to its entity list
@@ -228,15 +254,23 @@ def _past_states_once_per_graph_run() -> None:
         entry = held.get(omit_unset_slots)
         if entry is not None:
             consumed = entry["consumed"]
-            if (entry["domain"] is not domain or len(applied) < len(consumed)
-                    or any(a is not b for a, b in zip(applied, consumed, strict=False))
-                    or any(fingerprint(e) != f for e, f in entry["users"])):
+            if (
+                entry["domain"] is not domain
+                or len(applied) < len(consumed)
+                or any(a is not b for a, b in zip(applied, consumed, strict=False))
+                or any(fingerprint(e) != f for e, f in entry["users"])
+            ):
                 entry = None
         if entry is None:
-            entry = held[omit_unset_slots] = {"domain": domain, "replay": tracker.init_copy(),
-                                              "consumed": [], "users": [], "steps": []}
+            entry = held[omit_unset_slots] = {
+                "domain": domain,
+                "replay": tracker.init_copy(),
+                "consumed": [],
+                "users": [],
+                "steps": [],
+            }
         replay, consumed, steps = entry["replay"], entry["consumed"], entry["steps"]
-        for event in applied[len(consumed):]:
+        for event in applied[len(consumed) :]:
             if isinstance(event, ActionExecuted):
                 steps.append(step(domain, replay, event.hide_rule_turn, omit_unset_slots))
             replay.update(event)
@@ -245,20 +279,33 @@ def _past_states_once_per_graph_run() -> None:
                 entry["users"].append((event, fingerprint(event)))
         return steps + [step(domain, replay, False, omit_unset_slots)]
 
-    def states_for_tracker_history(self, tracker, omit_unset_slots: bool = False,
-                                   ignore_rule_only_turns: bool = False,
-                                   rule_only_data: Optional[Dict[Text, Any]] = None):
+    def states_for_tracker_history(
+        self,
+        tracker,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+    ):
         if not cache.get("active"):
-            return original(self, tracker, omit_unset_slots=omit_unset_slots,
-                            ignore_rule_only_turns=ignore_rule_only_turns,
-                            rule_only_data=rule_only_data)
+            return original(
+                self,
+                tracker,
+                omit_unset_slots=omit_unset_slots,
+                ignore_rule_only_turns=ignore_rule_only_turns,
+                rule_only_data=rule_only_data,
+            )
         events = tracker.events
-        key = (id(self), id(tracker), len(events), id(events[-1]) if events else None,
-               bool(omit_unset_slots))
+        key = (
+            id(self),
+            id(tracker),
+            len(events),
+            id(events[-1]) if events else None,
+            bool(omit_unset_slots),
+        )
         hit = cache.get(key)
         if hit is None or hit[0] is not tracker or hit[1] is not self:
             hit = cache[key] = (tracker, self, describe(self, tracker, bool(omit_unset_slots)))
-        fresh: Dict[int, Any] = {}      # one copy per original dict: keeps Rasa's sharing
+        fresh: Dict[int, Any] = {}  # one copy per original dict: keeps Rasa's sharing
 
         def own(sub):
             if not isinstance(sub, dict):
@@ -317,6 +364,7 @@ class graph_run:
 
 # --- debug logging ------------------------------------------------------------------------------
 
+
 def _no_deepcopy_for_disabled_debug_logs() -> None:
     """Skip the deep copies Rasa makes only to hand them to a disabled debug log.
 
@@ -343,16 +391,21 @@ def _no_deepcopy_for_disabled_debug_logs() -> None:
         return _copy.deepcopy(x, memo) if debug_enabled() else x
 
     shim = types.ModuleType("copy")
-    shim.__dict__.update({k: v for k, v in _copy.__dict__.items() if not k.startswith("__")},
-                         deepcopy=deepcopy)
-    for module in (rasa.core.processor, rasa.core.policies.rule_policy,
-                   rasa.core.policies.memoization):
+    shim.__dict__.update(
+        {k: v for k, v in _copy.__dict__.items() if not k.startswith("__")}, deepcopy=deepcopy
+    )
+    for module in (
+        rasa.core.processor,
+        rasa.core.policies.rule_policy,
+        rasa.core.policies.memoization,
+    ):
         if getattr(module, "copy", None) is _copy:
             module.copy = shim
     sys.modules.setdefault("bot.rasa_patches.speedups._copy_for_logs", shim)
 
 
 # --- action server connections ------------------------------------------------------------------
+
 
 def _json_body(value: Any) -> str:
     try:
@@ -393,12 +446,18 @@ def _pooled_action_server_connections() -> None:
             session, held_loop, held_config = held
             if held_loop is loop and held_config == config and not session.closed:
                 return session
-        auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
-                if self.basic_auth else None)
+        auth = (
+            aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+            if self.basic_auth
+            else None
+        )
         session = aiohttp.ClientSession(
-            headers=self.headers, auth=auth, json_serialize=_json_body,
+            headers=self.headers,
+            auth=auth,
+            json_serialize=_json_body,
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-            connector=aiohttp.TCPConnector(keepalive_timeout=2))
+            connector=aiohttp.TCPConnector(keepalive_timeout=2),
+        )
         sessions.append(session)
         self.__dict__["_speedups_session"] = (session, loop, config)
         return session
@@ -418,7 +477,7 @@ def _pooled_action_server_connections() -> None:
     def session(self):
         return _Borrowed(pooled_session(self))
 
-    EndpointConfig.session = session        # used by `request` and by the model-server pull
+    EndpointConfig.session = session  # used by `request` and by the model-server pull
 
     original_close = rasa.core.run.close_resources
 
@@ -435,6 +494,7 @@ def _pooled_action_server_connections() -> None:
 
 
 # --- action response validation -----------------------------------------------------------------
+
 
 def _fast_valid_action_responses() -> None:
     """Prove most action-server responses valid without evaluating the events' `oneOf`.
@@ -457,15 +517,18 @@ def _fast_valid_action_responses() -> None:
     for kind_schema in event_schema["oneOf"]:
         const = kind_schema.get("properties", {}).get("event", {}).get("const")
         if not isinstance(const, str) or const in by_kind:
-            return                              # not the schema this proof relies on: no fast path
+            return  # not the schema this proof relies on: no fast path
         schema = {"allOf": [common, kind_schema]}
         cls = validator_for(schema)
         cls.check_schema(schema)
         by_kind[const] = cls(schema)
     responses_schema = spec["properties"]["responses"]
     responses_validator = validator_for(responses_schema)(responses_schema)
-    if set(spec) != {"type", "properties"} or spec["type"] != "object" \
-            or set(spec["properties"]) != {"events", "responses"}:
+    if (
+        set(spec) != {"type", "properties"}
+        or spec["type"] != "object"
+        or set(spec["properties"]) != {"events", "responses"}
+    ):
         return
 
     full = RemoteAction._validate_action_result
@@ -494,6 +557,7 @@ def _fast_valid_action_responses() -> None:
 
 
 # --- event deserialisation ----------------------------------------------------------------------
+
 
 def _event_classes_by_name() -> None:
     """Look up an event's class by its name in a table instead of walking the class tree.
@@ -524,6 +588,7 @@ def _event_classes_by_name() -> None:
 
 # --- the empty domain ---------------------------------------------------------------------------
 
+
 def _empty_domain_built_once() -> None:
     """Compare with the empty domain built once, not once per message.
 
@@ -542,6 +607,7 @@ def _empty_domain_built_once() -> None:
 
 
 # --- count-vector features ----------------------------------------------------------------------
+
 
 def _count_vectors_built_directly() -> None:
     """Build each message's count-vector features as the sparse matrices Rasa ends with.
@@ -597,9 +663,12 @@ def _count_vectors_built_directly() -> None:
                 columns.append(column)
                 values.append(1 if vectorizer.binary else found[column])
         return scipy.sparse.coo_matrix(
-            (np.asarray(values, dtype=vectorizer.dtype),
-             (np.asarray(row_of, dtype=np.int32), np.asarray(columns, dtype=np.int32))),
-            shape=(len(rows), len(vectorizer.vocabulary_)))
+            (
+                np.asarray(values, dtype=vectorizer.dtype),
+                (np.asarray(row_of, dtype=np.int32), np.asarray(columns, dtype=np.int32)),
+            ),
+            shape=(len(rows), len(vectorizer.vocabulary_)),
+        )
 
     def sentence_counts(state, vectorizer, tokens: List[Text], token_rows) -> Dict[int, int]:
         # char_wb n-grams never cross whitespace (each word is padded and cut on its own), so
@@ -628,14 +697,18 @@ def _count_vectors_built_directly() -> None:
                 continue
             token_rows = [token_counts(state, vectorizer, token) for token in tokens]
             sequence.append(as_coo(vectorizer, token_rows))
-            sentence.append(as_coo(vectorizer, [sentence_counts(state, vectorizer, tokens, token_rows)])
-                            if attribute in DENSE_FEATURIZABLE_ATTRIBUTES else None)
+            sentence.append(
+                as_coo(vectorizer, [sentence_counts(state, vectorizer, tokens, token_rows)])
+                if attribute in DENSE_FEATURIZABLE_ATTRIBUTES
+                else None
+            )
         return sequence, sentence
 
     CountVectorsFeaturizer._create_features = _create_features
 
 
 # --- applied events -----------------------------------------------------------------------------
+
 
 def _applied_events_resumed() -> None:
     """Resume `DialogueStateTracker.applied_events` where it last stopped on the same tracker.
@@ -671,8 +744,11 @@ def _applied_events_resumed() -> None:
             elif isinstance(event, UserUtteranceReverted):
                 tracker._undo_till_previous(UserUttered, applied)
                 tracker._undo_till_previous(ActionExecuted, applied)
-            elif (isinstance(event, ActionExecuted) and event.action_name in loop_names
-                  and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+            elif (
+                isinstance(event, ActionExecuted)
+                and event.action_name in loop_names
+                and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+            ):
                 tracker._undo_till_previous_loop_execution(event.action_name, applied)
             else:
                 applied.append(event)
@@ -685,9 +761,12 @@ def _applied_events_resumed() -> None:
         held = self.__dict__.get("_speedups_applied")
         if held is not None:
             seen, loop_names, applied = held
-            new = events[len(seen):]
-            if (len(events) >= len(seen) and all(a is b for a, b in zip(events, seen, strict=False))
-                    and loops_in(new) <= loop_names):
+            new = events[len(seen) :]
+            if (
+                len(events) >= len(seen)
+                and all(a is b for a, b in zip(events, seen, strict=False))
+                and loops_in(new) <= loop_names
+            ):
                 walk(self, new, loop_names, applied)
                 held[0] = events
                 return list(applied)

@@ -12,6 +12,7 @@ fail-safe wrapper lets StoreLost through instead of falling back; and the messag
 like every one after, is answered with APOLOGY on its own channel. The loss is logged once,
 with what to do, and `/health` reports it (bot/health.py). It lasts until the server restarts
 on a working database."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,10 @@ from bot.rasa_patches import mark
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = ("Sorry, something has gone wrong with where I keep our conversation, so I can't follow "
-           "it just now and won't pretend to. Please try again later.")
+APOLOGY = (
+    "Sorry, something has gone wrong with where I keep our conversation, so I can't follow "
+    "it just now and won't pretend to. Please try again later."
+)
 
 
 class StoreLost(Exception):
@@ -44,11 +47,13 @@ def apologise_when_the_store_is_lost() -> None:
             if isinstance(error, StoreLost):
                 raise error
             return rasas(self, error)
+
         return passes_loss_through
 
     for name in ("on_tracker_store_error", "on_tracker_store_retrieve_error"):
-        setattr(FailSafeTrackerStore, name,
-                passing_loss_through(getattr(FailSafeTrackerStore, name)))
+        setattr(
+            FailSafeTrackerStore, name, passing_loss_through(getattr(FailSafeTrackerStore, name))
+        )
 
     async def handle_message(self, message):
         try:

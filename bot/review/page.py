@@ -1,5 +1,6 @@
 """The review as one self-contained HTML page (no scripts, no outside requests): tables of what
 to fix, and bar charts drawn as inline SVG with a table of the same figures beside each."""
+
 from __future__ import annotations
 
 import time
@@ -38,9 +39,16 @@ def _groups(groups: list[Group], empty: str) -> str:
     for group in groups[:50]:
         others = [p for p in group.phrasings if p != group.example][:3]
         nearest = group.nearest.most_common(1)[0][0] if group.nearest else "none"
-        rows.append("<tr>" + _cell(group.count, "n") + "<td>" + escape(group.example)
-                    + "".join(f'<div class="answer">also: {escape(p)}</div>' for p in others)
-                    + "</td>" + _cell(nearest) + "</tr>")
+        rows.append(
+            "<tr>"
+            + _cell(group.count, "n")
+            + "<td>"
+            + escape(group.example)
+            + "".join(f'<div class="answer">also: {escape(p)}</div>' for p in others)
+            + "</td>"
+            + _cell(nearest)
+            + "</tr>"
+        )
     return _table(["times", "question (and similar ones)", "nearest unit considered"], rows, empty)
 
 
@@ -51,40 +59,78 @@ def bar_chart(title: str, counts: dict[str, Counter]) -> str:
     labels = list(counts)[:20]
     most = max(sum(counts[k].values()) for k in labels) or 1
     bar, gap, left, height = 22, 6, 170, 20 + len(labels) * 28
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 640 {height}" '
-             f'width="640" height="{height}">']
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 640 {height}" '
+        f'width="640" height="{height}">'
+    ]
     for i, label in enumerate(labels):
         y = 10 + i * (bar + gap)
         x: float = left
-        parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>'
+        )
         for outcome in ("answered", "declined"):
             width = 340 * counts[label][outcome] / most
             if width:
-                parts.append(f'<rect class="{outcome}" x="{x:.1f}" y="{y}" width="{width:.1f}" height="{bar}">'
-                             f'<title>{escape(label)}: {counts[label][outcome]} {outcome}</title></rect>')
+                parts.append(
+                    f'<rect class="{outcome}" x="{x:.1f}" y="{y}" width="{width:.1f}" height="{bar}">'
+                    f'<title>{escape(label)}: {counts[label][outcome]} {outcome}</title></rect>'
+                )
             x += width
         total = sum(counts[label].values())
         rate = counts[label]["declined"] / total if total else 0
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12">{total} ({rate:.0%} declined)</text>')
+        parts.append(
+            f'<text x="{x + 6:.1f}" y="{y + 16}" font-size="12">{total} ({rate:.0%} declined)</text>'
+        )
     parts.append("</svg>")
-    rows = ["<tr>" + _cell(k) + _cell(counts[k]["answered"], "n") + _cell(counts[k]["declined"], "n")
-            + _cell(f"{counts[k]['declined'] / max(1, sum(counts[k].values())):.0%}", "n") + "</tr>"
-            for k in labels]
-    key = ('<p class="key"><span class="answered" style="background:#00703c"></span>answered'
-           '<span style="background:#d4351c"></span>declined</p>')
-    return "".join(parts) + key + "<details><summary>The figures</summary>" + _table(
-        ["", "answered", "declined", "decline rate"], rows, "") + "</details>"
+    rows = [
+        "<tr>"
+        + _cell(k)
+        + _cell(counts[k]["answered"], "n")
+        + _cell(counts[k]["declined"], "n")
+        + _cell(f"{counts[k]['declined'] / max(1, sum(counts[k].values())):.0%}", "n")
+        + "</tr>"
+        for k in labels
+    ]
+    key = (
+        '<p class="key"><span class="answered" style="background:#00703c"></span>answered'
+        '<span style="background:#d4351c"></span>declined</p>'
+    )
+    return (
+        "".join(parts)
+        + key
+        + "<details><summary>The figures</summary>"
+        + _table(["", "answered", "declined", "decline rate"], rows, "")
+        + "</details>"
+    )
 
 
 def render(review: Review, filters: str) -> str:
     asked, declined = review.asked, review.declined_count
-    rated = [("<tr>" + _cell(time.strftime("%Y-%m-%d %H:%M", time.gmtime(r["timestamp"])))
-              + _cell(r["channel"] or "") + "<td>" + escape(r["question"] or "")
-              + f'<div class="answer">{escape(r["answer"] or "")}</div></td>'
-              + _cell(r["comment"] or "") + "</tr>") for r in reversed(review.not_helpful)]
-    asked_rows = [("<tr>" + _cell(count, "n") + _cell(unit) + "<td>" + escape(turn.question)
-                   + f'<div class="answer">{escape(turn.answer[:400])}</div></td></tr>')
-                  for unit, count, turn in review.most_asked]
+    rated = [
+        (
+            "<tr>"
+            + _cell(time.strftime("%Y-%m-%d %H:%M", time.gmtime(r["timestamp"])))
+            + _cell(r["channel"] or "")
+            + "<td>"
+            + escape(r["question"] or "")
+            + f'<div class="answer">{escape(r["answer"] or "")}</div></td>'
+            + _cell(r["comment"] or "")
+            + "</tr>"
+        )
+        for r in reversed(review.not_helpful)
+    ]
+    asked_rows = [
+        (
+            "<tr>"
+            + _cell(count, "n")
+            + _cell(unit)
+            + "<td>"
+            + escape(turn.question)
+            + f'<div class="answer">{escape(turn.answer[:400])}</div></td></tr>'
+        )
+        for unit, count, turn in review.most_asked
+    ]
     rate = f"{declined / asked:.0%}" if asked else "no"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Careers adviser: review</title>

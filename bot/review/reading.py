@@ -1,5 +1,6 @@
 """The turns and ratings the review reads from the conversation store (TRACKER_STORE_URL: SQLite
 or PostgreSQL), filtered by time and channel, masked as they are read."""
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,13 @@ class Turn:
     sender: str
     channel: str | None
     timestamp: float
-    question: str          # masked
-    answer: str            # masked
-    kind: str | None       # answer | plan | unknown | clarify | smalltalk; None for plain responses
+    question: str  # masked
+    answer: str  # masked
+    kind: str | None  # answer | plan | unknown | clarify | smalltalk; None for plain responses
     intent: str | None
     topic: str | None
     unit: str | None
-    nearest: str | None    # the best unit retrieval found, answered or not
+    nearest: str | None  # the best unit retrieval found, answered or not
     score: float | None
 
     @property
@@ -37,8 +38,11 @@ class Turn:
 
 
 def read_turns(url: str, since: float | None = None, channel: str | None = None) -> list[Turn]:
-    events = sa.text("SELECT sender_id, data FROM events WHERE type_name IN ('user', 'bot')"
-                     + (" AND timestamp >= :since" if since is not None else "") + " ORDER BY id")
+    events = sa.text(
+        "SELECT sender_id, data FROM events WHERE type_name IN ('user', 'bot')"
+        + (" AND timestamp >= :since" if since is not None else "")
+        + " ORDER BY id"
+    )
     by_sender: dict[str, list[dict]] = defaultdict(list)
     engine = feedback.engine_for(url)
     if not feedback.has_conversations(engine):
@@ -53,10 +57,21 @@ def read_turns(url: str, since: float | None = None, channel: str | None = None)
                 continue
             answer = turn["answer"] or {}
             retrieval = turn["parse"].get("retrieval") or {}
-            found.append(Turn(sender, turn["channel"], turn["timestamp"] or 0.0, mask(turn["question"]),
-                              mask("\n".join(turn["replies"])), answer.get("kind"),
-                              (turn["parse"].get("intent") or {}).get("name"), answer.get("topic"),
-                              answer.get("unit"), retrieval.get("unit"), retrieval.get("score")))
+            found.append(
+                Turn(
+                    sender,
+                    turn["channel"],
+                    turn["timestamp"] or 0.0,
+                    mask(turn["question"]),
+                    mask("\n".join(turn["replies"])),
+                    answer.get("kind"),
+                    (turn["parse"].get("intent") or {}).get("name"),
+                    answer.get("topic"),
+                    answer.get("unit"),
+                    retrieval.get("unit"),
+                    retrieval.get("score"),
+                )
+            )
     return sorted(found, key=lambda t: t.timestamp)
 
 

@@ -2,6 +2,7 @@
 or answered with little confidence (similar ones grouped, most frequent first, each with the
 nearest unit it considered), the answers rated not helpful, the most asked questions and how
 each was answered, and answer and decline counts by day and by topic."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,10 @@ from bot.review.reading import Turn
 LOW_CONFIDENCE_MARGIN = 0.08
 # Two questions sharing this much of their words (Jaccard) are one group.
 SAME_QUESTION = 0.5
-_STOP = set("a an the is are do does i im i'm my me to of in on for and or what how can could "
-            "would you your it be as at with about if there this that".split())
+_STOP = set(
+    "a an the is are do does i im i'm my me to of in on for and or what how can could "
+    "would you your it be as at with about if there this that".split()
+)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -38,8 +41,14 @@ def group_similar(turns: list[Turn]) -> list[Group]:
     groups: list[Group] = []
     for turn in turns:
         words = _words(turn.question)
-        home = next((g for g in groups if words and len(words & g.words) / len(words | g.words)
-                     >= SAME_QUESTION), None)
+        home = next(
+            (
+                g
+                for g in groups
+                if words and len(words & g.words) / len(words | g.words) >= SAME_QUESTION
+            ),
+            None,
+        )
         if home is None:
             home = Group(turn.question, words=words)
             groups.append(home)
@@ -73,21 +82,31 @@ class Review:
         questions = [t for t in turns if t.is_question]
         review = cls(turns, ratings, conversations=len({t.sender for t in questions}))
         review.declined = group_similar([t for t in questions if t.declined])
-        review.unsure = group_similar([t for t in questions if not t.declined and t.score is not None
-                                       and t.score < ANSWER + LOW_CONFIDENCE_MARGIN])
+        review.unsure = group_similar(
+            [
+                t
+                for t in questions
+                if not t.declined
+                and t.score is not None
+                and t.score < ANSWER + LOW_CONFIDENCE_MARGIN
+            ]
+        )
         review.not_helpful = [r for r in ratings if r["rating"] == "not_helpful"]
         answered: dict[str, list[Turn]] = defaultdict(list)
         for turn in questions:
             if not turn.declined:
                 answered[turn.unit or turn.topic or "other"].append(turn)
-        review.most_asked = sorted(((unit, len(ts), ts[-1]) for unit, ts in answered.items()),
-                                   key=lambda row: -row[1])[:15]
+        review.most_asked = sorted(
+            ((unit, len(ts), ts[-1]) for unit, ts in answered.items()), key=lambda row: -row[1]
+        )[:15]
         days: dict[str, Counter] = defaultdict(Counter)
         topics: dict[str, Counter] = defaultdict(Counter)
         for turn in questions:
             outcome = "declined" if turn.declined else "answered"
             days[_day(turn.timestamp)][outcome] += 1
-            topics[turn.topic or ("off-topic" if turn.intent == "out_of_scope" else "other")][outcome] += 1
+            topics[turn.topic or ("off-topic" if turn.intent == "out_of_scope" else "other")][
+                outcome
+            ] += 1
         review.by_day = dict(sorted(days.items()))
         review.by_topic = dict(sorted(topics.items(), key=lambda kv: -sum(kv[1].values())))
         return review
@@ -103,9 +122,11 @@ class Review:
     def console(self, written: str) -> str:
         asked, declined = self.asked, self.declined_count
         rate = f" ({declined / asked:.0%})" if asked else ""
-        lines = [f"{asked} questions in {self.conversations} conversations: {asked - declined} answered, "
-                 f"{declined} declined{rate}, {sum(g.count for g in self.unsure)} answered with low "
-                 f"confidence; {len(self.not_helpful)} answers rated not helpful."]
+        lines = [
+            f"{asked} questions in {self.conversations} conversations: {asked - declined} answered, "
+            f"{declined} declined{rate}, {sum(g.count for g in self.unsure)} answered with low "
+            f"confidence; {len(self.not_helpful)} answers rated not helpful."
+        ]
         for group in self.declined[:5]:
             lines.append(f"  declined {group.count}x: {group.example}")
         for rating in self.not_helpful[-3:]:

@@ -8,6 +8,7 @@ conversation at once (RasaHQ/rasa#9213); with affinity, two messages of a conver
 one server, whose lock orders them. The conversation key is read from the request body (the
 REST `sender`, the Telegram chat, the Slack user), or is the client address for socket.io,
 whose handshake and long-polling requests must also reach one server (sticky sessions)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,22 +21,27 @@ MAX_BODY = "64k"
 
 @dataclass(frozen=True)
 class Balancer:
-    rasa_servers: Sequence[str]          # host:port of each Rasa server
-    listen: str = "80"                   # port, or address:port
-    run_dir: str = "/tmp"                # pid file and temporary files; must be writable
-    served_by_header: bool = False       # name the answering server (tests only)
-    max_fails_seconds: int = 5           # how long a server that failed is left out
+    rasa_servers: Sequence[str]  # host:port of each Rasa server
+    listen: str = "80"  # port, or address:port
+    run_dir: str = "/tmp"  # pid file and temporary files; must be writable
+    served_by_header: bool = False  # name the answering server (tests only)
+    max_fails_seconds: int = 5  # how long a server that failed is left out
 
 
 def _servers(balancer: Balancer) -> str:
-    return "\n".join(f"        server {address} max_fails=1 fail_timeout={balancer.max_fails_seconds}s;"
-                     for address in balancer.rasa_servers)
+    return "\n".join(
+        f"        server {address} max_fails=1 fail_timeout={balancer.max_fails_seconds}s;"
+        for address in balancer.rasa_servers
+    )
 
 
 def render(balancer: Balancer) -> str:
     run = balancer.run_dir.rstrip("/") or ""
-    served_by = ("        add_header X-Served-By $upstream_addr always;\n"
-                 if balancer.served_by_header else "")
+    served_by = (
+        "        add_header X-Served-By $upstream_addr always;\n"
+        if balancer.served_by_header
+        else ""
+    )
     return f"""# Rendered by bot/scale/nginx.py; edit that file, not this one.
 worker_processes 1;
 pid {run}/nginx.pid;
