@@ -10,10 +10,12 @@ import pytest
 from bot import evaluation
 
 # The figures `make eval` measured (results/eval.md), each minus two points: a change that makes
-# the bot answer fewer questions right, or decline worse, fails here.
-FLOOR = 0.69
-DECLINE_PRECISION_FLOOR = 0.71
-DECLINE_RECALL_FLOOR = 0.76
+# the bot answer fewer questions right, or decline worse, fails here. Set on the set of 505
+# conversations (66.7% right, declining 63.5% precise with 75.2% recall); the 144 added last were
+# harder than the first 361, which is why these are lower than the floors before them.
+FLOOR = 0.64
+DECLINE_PRECISION_FLOOR = 0.61
+DECLINE_RECALL_FLOOR = 0.73
 
 
 @pytest.fixture(scope="module")
