@@ -13,8 +13,8 @@ from bot import evaluation
 # the bot answer fewer questions right, or decline worse, fails here. Set on the set of 505
 # conversations (66.7% right, declining 63.5% precise with 75.2% recall); the 144 added last were
 # harder than the first 361, which is why these are lower than the floors before them.
-FLOOR = 0.64
-DECLINE_PRECISION_FLOOR = 0.61
+FLOOR = 0.645
+DECLINE_PRECISION_FLOOR = 0.615
 DECLINE_RECALL_FLOOR = 0.73
 
 
