@@ -51,6 +51,15 @@ _FOLLOW_UP_WORDS = frozenset(
 )
 
 
+AGE_TOPICS = frozenset({"minimum_age", "maximum_age", "age"})
+
+
+def _asks_about_age(found: dict, units: dict) -> bool:
+    """Whether the nearest units, though none is sure enough to answer alone, are about age."""
+    near = [units.get(r.get("unit")) for r in (found.get("ranking") or [])[:2]]
+    return any(u is not None and (u.topic in AGE_TOPICS or u.answer == "age") for u in near)
+
+
 def unavailable(dispatcher: CollectingDispatcher, error: Exception) -> List[Dict[Text, Any]]:
     logger.error("knowledge base unavailable: %s", error)
     dispatcher.utter_message(
@@ -167,6 +176,11 @@ class ActionAnswer(Action):
             if answer is not None:
                 self._suggest_neighbours(answer, units, found, unit, about, adv)
                 return self._send(dispatcher, tracker, answer, unit, about, events)
+        if details.get("age") and _asks_about_age(found, units):
+            # "I'm 20, is that too young for a deputy probation officer in LA?": their age against
+            # the rule where they want to work, not a whole route plan
+            answer = adv.age_for(int(details["age"]), about.role, about.jurisdiction)
+            return self._send(dispatcher, tracker, answer, None, about, events)
         if details and about.role and not about.unknown_role:
             # "I'm 40 with a degree and want to be a federal probation officer": no question in
             # the bank, but a plan for this person is the answer they want

@@ -183,6 +183,13 @@ class Advisor:
         top = self._top(where)
         minimum = {"us": "us-min-age", "england-wales": "min-age"}.get(top)
         lowest = self.kb.value(minimum) if minimum else None
+        # a state's own minimum (California's 21) before the country's
+        own = [
+            f.value
+            for f in self.kb.facts("minimum_age", jurisdiction=where)
+            if where and where != top and f.jurisdiction == where and f.value is not None
+        ]
+        lowest = own[0] if own else lowest
         highest = self.kb.value("us-federal-max-age") if where == "us-federal" else None
         if highest is not None and age >= highest:
             verdict = f"At {age} you are over the age limit for a first federal appointment."

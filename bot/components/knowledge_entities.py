@@ -32,7 +32,10 @@ from knowledge.names import normalise_with_offsets
 PATTERNS_FILE = "patterns.jsonl"
 
 # Names that are also everyday words count only when written as a name ("US", "U.S.", not "us").
-CASE_SENSITIVE = {"us": re.compile(r"U\.?S\.?A?\.?")}
+CASE_SENSITIVE = {
+    "us": re.compile(r"U\.?S\.?A?\.?"),
+    "la": re.compile(r"L\.?A\.?"),  # Los Angeles, not "la" in "la la land" or a French name
+}
 
 _NUMBER_WORDS = {
     w: i

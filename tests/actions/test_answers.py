@@ -257,3 +257,13 @@ def test_how_long_to_qualify_in_scotland_names_each_route_and_its_length(say):
                                             {"entity": "jurisdiction", "value": "scotland"}])
     text = run(ActionAnswer(), tracker)[0][0]["text"]
     assert text.startswith("In Scotland, ") and "48 months" in text and "24 months" in text
+
+
+def test_an_age_question_the_bank_is_unsure_of_is_answered_for_that_age_and_place(say):
+    tracker = say(
+        "I'm 20 and live in LA. Is that too young for a deputy probation officer job with the county?",
+        "ask_question",
+    )
+    text = run(ActionAnswer(), tracker)[0][0]["text"]
+    assert text.startswith("At 20 you are under the minimum age") and "21" in text
+    assert "PQiP" not in text

@@ -178,3 +178,8 @@ def test_senior_means_nothing_without_a_role_with_a_senior_grade_before_it(compo
     # a role the message names itself wins over the one before
     assert after(component, "and a senior case administrator?", "po") == \
         [("role", "case-administrator")]
+
+
+def test_la_is_los_angeles_only_when_written_as_a_name(component):
+    assert ("jurisdiction", "us-california", "LA") in extract(component, "I live in LA, can I apply?")
+    assert not [e for e in extract(component, "la la la what band is a PSO") if e[0] == "jurisdiction"]
