@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from knowledge.queries import FactView, KnowledgeBase, RouteView
+from knowledge.schema import OTHER_SUBJECT
 
 # Profile fields the planner may say a plan depends on, in the order a form should ask them.
 ASKABLE = (
@@ -217,7 +218,19 @@ class Planner:
             subject = kb.find_subject(profile.subject)
             if modules is None and subject is not None:
                 modules = subject.modules_covered
-            if modules is None:
+            if modules is None and subject is not None and subject.id == OTHER_SUBJECT:
+                # "a foundation degree in sports science": the 21-month route, said at once, with
+                # the one case that would change it rather than a question about the modules
+                plan.recommended = kb.route("pqip-21")
+                plan.reasons.append(why("pqip-21-rule"))
+                plan.notes.append(
+                    why(
+                        "pqip-15-rule",
+                        "If your course did cover at least three of the four knowledge modules, "
+                        "the 15-month route applies instead.",
+                    )
+                )
+            elif modules is None:
                 plan.status = "depends"
                 plan.depends_on.append("subject" if subject is None else "modules")
                 plan.reasons += [why("pqip-15-rule"), why("pqip-21-rule")]

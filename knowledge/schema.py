@@ -151,3 +151,7 @@ PLANNER_ROUTES = (
     "us-state-po",
     "us-federal-po-route",
 )
+
+# The subjects' catch-all in qualifications.yml: a subject with no entry of its own, such as
+# sports science, which does not normally cover PQiP's knowledge modules.
+OTHER_SUBJECT = "other"

@@ -28,6 +28,7 @@ from spacy.pipeline import EntityRuler
 from bot.rasa_patches.parse_context import CONVERSATION
 from knowledge.loader import knowledge_names
 from knowledge.names import normalise_with_offsets
+from knowledge.schema import OTHER_SUBJECT
 
 PATTERNS_FILE = "patterns.jsonl"
 
@@ -101,7 +102,6 @@ _STUDIED_IN = re.compile(
 _SENIOR_ONE = re.compile(
     r"\bsenior(?:\s+(?:one|ones|level|grade|version|role|post|position|job))?\b", re.I
 )
-OTHER_SUBJECT = "other"  # the subjects' catch-all in knowledge/facts/qualifications.yml
 HELD = "held"
 UNKNOWN_ROLE = "unknown_role"
 # Places people ask about that the knowledge base does not cover, so "what does a probation
