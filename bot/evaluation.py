@@ -33,7 +33,7 @@ CASES_DIR = ROOT / "tests" / "conversations"
 DECLINED = re.compile(
     r"I don't have|I won't guess|I can only help with careers in probation|"
     r"can't give advice about your own probation|does not publish|I don't know about|"
-    r"nobody can say|we (?:have no|don't hold|hold no)|(?:our|no) source (?:does not|"
+    r"nobody can say|we (?:have no|don't hold)|(?:our|no) source (?:does not|"
     r"doesn't) say|no (?:current|reliable|public) (?:figure|source|number|salary)",
     re.I,
 )
