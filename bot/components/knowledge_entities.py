@@ -70,7 +70,11 @@ _YEARS_SERVICE = re.compile(
 # "do I need a degree?" asks about it. Read here, once, so that actions never re-read the text.
 _HOLDS_ROLE = re.compile(
     r"\b(?:i'?m|i am|im|i work as|working as|i'?ve been|been working as|"
-    r"currently|i have been)\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$",
+    r"currently|i have been)\s+"
+    # "I'm applying for PQiP", "I'm hoping to be a PO": a role they want, not one they hold
+    r"(?!(?:\w+\s+)?(?:applying|hoping|looking|trying|planning|thinking|going|wanting|keen|"
+    r"interested|considering|aiming|about|not|training|studying)\b)"
+    r"(?:an?\s+|the\s+)?(?:\w+\s+){0,2}$",
     re.I,
 )
 _HOLDS_QUALIFICATION = re.compile(

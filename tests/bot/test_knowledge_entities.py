@@ -183,3 +183,12 @@ def test_senior_means_nothing_without_a_role_with_a_senior_grade_before_it(compo
 def test_la_is_los_angeles_only_when_written_as_a_name(component):
     assert ("jurisdiction", "us-california", "LA") in extract(component, "I live in LA, can I apply?")
     assert not [e for e in extract(component, "la la la what band is a PSO") if e[0] == "jurisdiction"]
+
+
+@pytest.mark.parametrize("text", ["I'm applying for PQiP, what would I be paid?",
+                                  "I'm hoping to become a PO one day"])
+def test_a_role_someone_wants_is_not_one_they_hold(component, text):
+    message = Message(data={"text": text})
+    component.process([message])
+    roles = [e for e in message.get("entities") if e["entity"] == "role"]
+    assert roles and all(e.get("role") is None for e in roles)
