@@ -28,6 +28,9 @@ PERSONAL_TOPICS = ("entry", "route", "skip_pso", "time_to_qualify")
 # Retrieval scores (see `make eval` for how they were set): at or above ANSWER the best unit is
 # the answer; below it the bot says it does not have that and offers the nearest units.
 ANSWER = 0.52
+# Mid-conversation, an "off-topic" message this close to a unit is a follow-up the classifier
+# misread: it gets the answer or the nearest questions.
+NEAR = 0.42
 # The unit that means "plan my route"; a plan-like message whose best unit is another one, this
 # much above the threshold, is answered instead of starting the planner.
 PLAN_UNIT = "plan-my-route"
@@ -148,9 +151,15 @@ class ActionAnswer(Action):
             if answer is not None:
                 return self._send(dispatcher, tracker, answer, follow, about, events)
         margin = DIALOGUE_ACT_MARGIN.get(intent, 0.0)
-        if intent == "out_of_scope" and (tracker.get_slot("unit") or tracker.get_slot("topic")):
+        mid_conversation = bool(tracker.get_slot("unit") or tracker.get_slot("topic"))
+        if intent == "out_of_scope" and mid_conversation:
             margin = 0.0  # mid-conversation, "how long would that take me?" is a follow-up
-        if intent in DIALOGUE_ACT_MARGIN and confidence >= 0.5 and score < ANSWER + margin:
+        if intent == "out_of_scope" and mid_conversation and score >= NEAR:
+            # "who would actually employ me then?" after a question about Texas is no request to
+            # leave the subject: it gets the answer, or the honest "I don't have that" with the
+            # nearest questions, never "I can only help with careers in probation"
+            pass
+        elif intent in DIALOGUE_ACT_MARGIN and confidence >= 0.5 and score < ANSWER + margin:
             dispatcher.utter_message(response=f"utter_{intent}")
             return events
         parts = [p for p in found.get("parts") or [] if p.get("unit") in units]

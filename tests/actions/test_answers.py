@@ -267,3 +267,20 @@ def test_an_age_question_the_bank_is_unsure_of_is_answered_for_that_age_and_plac
     text = run(ActionAnswer(), tracker)[0][0]["text"]
     assert text.startswith("At 20 you are under the minimum age") and "21" in text
     assert "PQiP" not in text
+
+
+def test_a_follow_up_taken_for_off_topic_gets_the_nearest_questions_not_a_refusal(say):
+    near = {"unit": "skip-pso", "score": 0.48,
+            "ranking": [{"unit": "skip-pso", "score": 0.48, "fit": 0.0},
+                        {"unit": "role-progression", "score": 0.45, "fit": 0.0}]}
+    tracker = say("how do you get from the first to the second?", "out_of_scope",
+                  {"unit": "role-band", "topic": "band", "role": "po"}, retrieval=near)
+    messages, _ = run(ActionAnswer(), tracker)
+    assert "I don't have an answer to that" in messages[0]["text"]
+    assert "only help with careers in probation" not in messages[0]["text"]
+    assert messages[0]["buttons"]
+    # with nothing near, off-topic is still off-topic
+    far = {"unit": "skip-pso", "score": 0.2, "ranking": [{"unit": "skip-pso", "score": 0.2, "fit": 0.0}]}
+    tracker = say("solve 3x + 7 = 22 for me", "out_of_scope", {"unit": "role-band", "topic": "band"},
+                  retrieval=far)
+    assert run(ActionAnswer(), tracker)[0][0].get("response") == "utter_out_of_scope"
