@@ -182,6 +182,11 @@ class ActionAnswer(Action):
         unit = _unit(units, found)
         if unit is not None and score >= ANSWER:
             answer = self._render(adv, tracker, unit, about, details)
+            runner_up = self._runner_up(units, found, unit, about.role)
+            if answer is not None and answer.kind == "unknown" and runner_up is not None:
+                # "what grade are federal probation officers hired at?": the bands' answer has
+                # nothing for them, and the federal grades fact just behind it does
+                unit, answer = runner_up, self._render(adv, tracker, runner_up, about, details)
             if answer is not None:
                 self._suggest_neighbours(answer, units, found, unit, about, adv)
                 return self._send(dispatcher, tracker, answer, unit, about, events)
@@ -199,6 +204,23 @@ class ActionAnswer(Action):
         return self._send(
             dispatcher, tracker, self._abstain(adv, tracker, nearest, about), None, about, events
         )
+
+    @staticmethod
+    def _runner_up(units: dict, found: dict, best: UnitSpec, role: str | None) -> UnitSpec | None:
+        """The next unit, when it is a fact about the very role asked about and sure enough to
+        answer by itself; a fact about other roles would be a neighbour's answer."""
+        for entry in (found.get("ranking") or [])[1:2]:
+            unit = units.get(entry.get("unit"))
+            if (
+                unit is not None
+                and unit.id != best.id
+                and unit.kind == "fact"
+                and role is not None
+                and role in unit.roles
+                and (entry.get("score") or 0) >= ANSWER
+            ):
+                return unit
+        return None
 
     # -- what the question is about --------------------------------------------------------------
     @staticmethod

@@ -284,3 +284,13 @@ def test_a_follow_up_taken_for_off_topic_gets_the_nearest_questions_not_a_refusa
     tracker = say("solve 3x + 7 = 22 for me", "out_of_scope", {"unit": "role-band", "topic": "band"},
                   retrieval=far)
     assert run(ActionAnswer(), tracker)[0][0].get("response") == "utter_out_of_scope"
+
+
+def test_a_composed_answer_with_nothing_for_the_role_gives_way_to_that_roles_own_fact(say):
+    messages, _ = run(ActionAnswer(), say("What grade are federal probation officers hired at",
+                                          "ask_question"))
+    assert "CL-27" in messages[0]["text"] and "I don't have" not in messages[0]["text"]
+    # a role with no band and no fact of its own still gets the honest answer
+    messages, _ = run(ActionAnswer(), say("What band is a Head of Probation Delivery Unit?",
+                                          "ask_question"))
+    assert "I don't have a band" in messages[0]["text"]
