@@ -44,13 +44,19 @@ def terminated_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def exit_with_parent(grace_seconds: float = 20.0, every_seconds: float = 0.5) -> None:
+def exit_with_parent(
+    parent: int | None = None, grace_seconds: float = 20.0, every_seconds: float = 0.5
+) -> None:
     """For a Sanic worker: once the server process that forked it is gone (killed with -9, say),
     stop as SIGTERM stops it, closing the shared listening socket at once and finishing the turns
     under way; if it is still alive `grace_seconds` later (a SIGTERM that arrives while Sanic is
     still starting is lost), exit regardless. A worker whose parent is gone is never restarted
-    or stopped by anyone, and would hold the port until someone found it."""
-    parent = os.getppid()
+    or stopped by anyone, and would hold the port until someone found it.
+
+    `parent` is the server's pid as the worker was forked from it: asking the worker for its
+    parent later would be wrong if the server died first (while the worker was still loading the
+    model, say), when the worker's parent is already init and would never change again."""
+    parent = os.getppid() if parent is None else parent
 
     def watch() -> None:
         while os.getppid() == parent:

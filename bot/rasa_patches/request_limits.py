@@ -65,7 +65,7 @@ def _workers_exit_with_the_server(_app, _loop) -> None:
     if os.getpid() != _SERVER_PID:
         from bot.processes import exit_with_parent
 
-        exit_with_parent()
+        exit_with_parent(_SERVER_PID)
 
 
 def _one_request_per_connection(request) -> None:

@@ -55,3 +55,38 @@ def test_servers_that_stop_are_simply_stopped():
     server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     cli.stop([server], grace_seconds=5)
     assert server.returncode == -15                   # SIGTERM, nothing harsher
+
+
+# A server process that dies before its worker has got as far as watching it, as when `make run`
+# is killed while the workers are still loading the model.
+SERVER_DIES_FIRST = """
+import os, sys, time
+server = os.getpid()
+worker = os.fork()
+if worker == 0:
+    while os.getppid() == server:      # still loading: the server dies meanwhile
+        time.sleep(0.05)
+    from bot.processes import exit_with_parent
+    exit_with_parent(server, grace_seconds=1, every_seconds=0.05)
+    while True:
+        time.sleep(1)
+print(worker, flush=True)
+"""
+
+
+def test_a_worker_whose_server_died_before_it_watched_still_stops():
+    server = subprocess.run([sys.executable, "-c", SERVER_DIES_FIRST], capture_output=True,
+                            text=True, timeout=30, cwd=cli.ROOT)
+    worker = int(server.stdout.split()[0])
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and process_tree(worker) and _alive(worker):
+        time.sleep(0.1)
+    assert not _alive(worker), "the orphaned worker kept running"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
