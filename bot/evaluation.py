@@ -37,6 +37,10 @@ DECLINED = re.compile(
     r"doesn't) say|no (?:current|reliable|public) (?:figure|source|number|salary)",
     re.I,
 )
+# An honest edge that opens with what no source gives ("We found no official drop-out rate")
+# declines; the same words later in an answer ("Yes. ... We hold no rule on how long to wait")
+# qualify an answer instead.
+DECLINED_FIRST = re.compile(r"\bwe (?:found|hold|know of) no\b", re.I)
 SOURCE_LINE = re.compile(r"^Sources?: .*$", re.M)
 # One to three sentences; a fourth is allowed for a number or a note such as "older guides say".
 MAX_SENTENCES = 4
@@ -125,7 +129,8 @@ def sentences(text: str) -> int:
 
 def judge(turn: dict, reply: str, two_in_one: bool = False) -> tuple[bool, bool, bool, str]:
     """(right, expected a decline, declined, why not)."""
-    declined = bool(DECLINED.search(reply))
+    first = re.split(r"(?<=[.!?])\s+", reply.strip(), maxsplit=1)[0]
+    declined = bool(DECLINED.search(reply) or DECLINED_FIRST.search(first))
     if turn.get("abstain") or turn.get("out_of_scope"):
         return declined, True, declined, "" if declined else "answered instead of declining"
     expect = turn.get("expect") or []

@@ -63,3 +63,13 @@ def test_sources_are_web_addresses(cases):
     bad = [(c["id"], c["source"]) for c in cases
            if "source" in c and not re.match(r"https?://\S+$", str(c["source"]))]
     assert not bad, bad
+
+
+def test_an_honest_edge_counts_as_declining_and_a_qualified_answer_does_not():
+    from bot.evaluation import judge
+    abstain = {"say": "what is the drop-out rate?", "abstain": True}
+    assert judge(abstain, "We found no official drop-out rate. Ask at interview.")[0]
+    assert judge(abstain, "I don't know about the role \"barrister\". I only cover probation.")[0]
+    answer = {"say": "can I reapply?", "expect": ["yes"]}
+    right, _, declined, _ = judge(answer, "Yes. Nothing bars you. We hold no rule on how long to wait.")
+    assert right and not declined
