@@ -26,7 +26,7 @@ help:
 	@echo "make run         start the bot (Rasa server + action server + widget page), training a model first if needed;"
 	@echo "                 logs in var/log/ (LOG_LEVEL=debug shows them)"
 	@echo "make test        make lint, then every test suite (test-scale included)"
-	@echo "make lint        ruff check and mypy over bot/, actions/ and knowledge/ (pyproject.toml)"
+	@echo "make lint        ruff check, mypy and ruff format --check over bot/, actions/ and knowledge/"
 	@echo "make shell       chat with the bot in the terminal (talks to a running bot if there is one)"
 	@echo "make review      the editors' review page, results/review.html (SINCE=7d, CHANNEL=slack narrow it)"
 	@echo "make purge       delete conversations and ratings older than CONVERSATION_RETENTION_DAYS (90)"

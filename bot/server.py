@@ -51,7 +51,9 @@ def _api_token(argv: list[str], env: Mapping[str, str] | None = None) -> None:
 
 
 def main() -> None:
-    from bot.rasa_patches import lean_imports
+    from bot.rasa_patches import check_rasa_version, lean_imports
+
+    check_rasa_version()
 
     lean_imports.keep_out_if_unused(sys.argv[1:])  # first: before anything imports Rasa's core
     from bot.rasa_patches.action_failures import reply_when_actions_fail
