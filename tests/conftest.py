@@ -6,9 +6,27 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot import rasa_patches
 from tests.services import ensure_postgres, postgres_admin_url
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+@pytest.fixture
+def patched_rasa():
+    """Changes to Rasa a test applies (bot/rasa_patches/) are undone when it ends, so that no
+    other test sees a patched Rasa it did not ask for."""
+    before = rasa_patches.applied()
+    yield
+    rasa_patches.undo(before)
+
+
+@pytest.fixture(scope="module")
+def patched_rasa_for_module():
+    """The same for every test in a module."""
+    before = rasa_patches.applied()
+    yield
+    rasa_patches.undo(before)
 
 
 @pytest.fixture(scope="session")

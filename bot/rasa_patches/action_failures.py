@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.rasa_patches import mark
+from bot.rasa_patches import mark, replace
 
 logger = logging.getLogger(__name__)
 
@@ -42,4 +42,4 @@ def reply_when_actions_fail() -> None:
             return [create_bot_utterance({"text": TRY_AGAIN})]
 
     mark(run, "replies_on_failure")
-    RemoteAction.run = run
+    replace(RemoteAction, "run", run)

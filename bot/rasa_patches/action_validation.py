@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from bot.rasa_patches import mark, replace
+
 
 def validate_action_results_once() -> None:
     from jsonschema.exceptions import best_match
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.constants import DOCS_BASE_URL
+
+    # applied already: this validator, or speedups' fast path in front of it, is in place
+    if getattr(RemoteAction._validate_action_result, "validates_once", False):
+        return
 
     @lru_cache(maxsize=1)
     def validator():
@@ -33,4 +39,5 @@ def validate_action_results_once() -> None:
             raise error
         return True
 
-    RemoteAction._validate_action_result = validate_action_result
+    mark(validate_action_result, "validates_once")
+    replace(RemoteAction, "_validate_action_result", validate_action_result)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 
-from bot.rasa_patches import mark
+from bot.rasa_patches import mark, replace
 
 TURNS_PER_SESSION = 20
 
@@ -57,7 +57,7 @@ def end_long_sessions() -> None:
     original = MessageProcessor._has_session_expired
     if getattr(original, "ends_long_sessions", False):
         return
-    ActionSessionStart._slot_set_events_from_tracker = staticmethod(current_slots)
+    replace(ActionSessionStart, "_slot_set_events_from_tracker", staticmethod(current_slots))
 
     def _has_session_expired(self, tracker) -> bool:
         if original(self, tracker):
@@ -71,4 +71,4 @@ def end_long_sessions() -> None:
         )
 
     mark(_has_session_expired, "ends_long_sessions")
-    MessageProcessor._has_session_expired = _has_session_expired
+    replace(MessageProcessor, "_has_session_expired", _has_session_expired)

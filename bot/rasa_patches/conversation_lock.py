@@ -17,7 +17,7 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 
-from bot.rasa_patches import mark
+from bot.rasa_patches import mark, replace
 
 logger = logging.getLogger(__name__)
 
@@ -58,4 +58,4 @@ def never_lose_a_waiting_ticket() -> None:
             self.cleanup(conversation_id, ticket)
 
     mark(lock, "renews_expired_tickets")
-    lock_store.LockStore.lock = lock
+    replace(lock_store.LockStore, "lock", lock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.rasa_patches import mark
+from bot.rasa_patches import mark, replace
 
 
 def credentials_only_for_listed_origins() -> None:
@@ -37,4 +37,4 @@ def credentials_only_for_listed_origins() -> None:
         CORS(app, resources={r"/*": options}, automatic_options=True)
 
     mark(by_origin, "by_origin")
-    rasa.server.configure_cors = by_origin
+    replace(rasa.server, "configure_cors", by_origin)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.rasa_patches import mark
+from bot.rasa_patches import mark, replace
 
 
 def freeze_the_loaded_model() -> None:
@@ -30,4 +30,4 @@ def freeze_the_loaded_model() -> None:
         return agent
 
     mark(load_then_freeze, "freezes")
-    rasa.core.run.load_agent_on_start = load_then_freeze
+    replace(rasa.core.run, "load_agent_on_start", load_then_freeze)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, Optional
 
+from bot.rasa_patches import mark, replace
+
 CONVERSATION = "conversation"  # the metadata key AnswerRetriever reads
 ORIGINALS: Dict[str, Any] = {}
-_applied = False
 
 
 def previous_question(tracker: Any, expiry_seconds: float = 3600) -> Optional[Dict[str, Any]]:
@@ -70,12 +71,10 @@ def with_conversation(message: Any, tracker: Any, expiry_seconds: float = 3600) 
 
 
 def apply() -> None:
-    global _applied
-    if _applied:
-        return
-    _applied = True
     from rasa.core.processor import MessageProcessor
 
+    if getattr(MessageProcessor._parse_message_with_graph, "reads_context", False):
+        return
     original = ORIGINALS["_parse_message_with_graph"] = MessageProcessor._parse_message_with_graph
 
     def _parse_message_with_graph(self, message, tracker, only_output_properties=True):
@@ -91,4 +90,5 @@ def apply() -> None:
             self, with_conversation(message, tracker, minutes * 60), tracker, only_output_properties
         )
 
-    MessageProcessor._parse_message_with_graph = _parse_message_with_graph
+    mark(_parse_message_with_graph, "reads_context")
+    replace(MessageProcessor, "_parse_message_with_graph", _parse_message_with_graph)

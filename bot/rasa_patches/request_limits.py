@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+from bot.rasa_patches import mark, replace
+
 
 def limit_requests() -> None:
     """Sanic reads request bodies of up to 100 MB into memory and WebSocket frames of up to 1 MiB;
@@ -21,6 +23,8 @@ def limit_requests() -> None:
     from bot.settings import worker_processes
 
     configure_app = rasa.core.run.configure_app
+    if getattr(configure_app, "limits_requests", False):
+        return
 
     def too_large(_request, _exception):
         return response.json(
@@ -52,7 +56,8 @@ def limit_requests() -> None:
             app.error_handler.add(error, routing_error)
         return app
 
-    rasa.core.run.configure_app = limited_app
+    mark(limited_app, "limits_requests")
+    replace(rasa.core.run, "configure_app", limited_app)
 
 
 # The server process: Sanic's workers are forked from it, so they see it here too.

@@ -15,7 +15,7 @@ import logging
 import re
 from typing import Any, Optional
 
-from bot.rasa_patches import mark
+from bot.rasa_patches import mark, replace
 
 logger = logging.getLogger(__name__)
 
@@ -70,4 +70,4 @@ def answer_repeats_from_the_store() -> None:
         return await original(self, message)
 
     mark(handle_message, "answers_repeats")
-    MessageProcessor.handle_message = handle_message
+    replace(MessageProcessor, "handle_message", handle_message)

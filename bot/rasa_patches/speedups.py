@@ -16,18 +16,21 @@ from typing import Any, Dict, List, Optional, Text
 
 import ujson
 
+from bot.rasa_patches import mark, replace
+
 logger = logging.getLogger(__name__)
 
-_applied = False
 TOKENS_KEPT = 20_000  # distinct tokens whose count-vector rows each featurizer keeps
 ORIGINALS: Dict[str, Any] = {}  # what each fix replaced, for the equivalence tests
 
 
 def apply() -> None:
-    global _applied
-    if _applied:
+    from rasa.shared.core.domain import Domain
+
+    # applied already, and not undone since (bot.rasa_patches.undo): the empty-domain fix,
+    # applied last but one, is still in place
+    if getattr(Domain.is_empty, "speedups", False):
         return
-    _applied = True
     _sequential_graph_runner()
     _rule_policy_cached_rule_matching()
     _past_states_once_per_graph_run()
@@ -121,7 +124,7 @@ def _sequential_graph_runner() -> None:
             raise GraphRunError("Error running runner.") from e
         return dict(values[t] for t in run_targets)
 
-    DaskGraphRunner.run = run
+    replace(DaskGraphRunner, "run", run)
 
 
 # --- RulePolicy ---------------------------------------------------------------------------------
@@ -177,7 +180,7 @@ def _rule_policy_cached_rule_matching() -> None:
             cache.put(key, found)
         return set(found)
 
-    RulePolicy._get_possible_keys = _get_possible_keys
+    replace(RulePolicy, "_get_possible_keys", _get_possible_keys)
 
 
 class _LRU:
@@ -336,7 +339,7 @@ def _past_states_once_per_graph_run() -> None:
             states.append(self._clean_state(state))
         return states
 
-    Domain.states_for_tracker_history = states_for_tracker_history
+    replace(Domain, "states_for_tracker_history", states_for_tracker_history)
 
     inner_run = DaskGraphRunner.run
 
@@ -344,7 +347,7 @@ def _past_states_once_per_graph_run() -> None:
         with graph_run():
             return inner_run(self, inputs, targets)
 
-    DaskGraphRunner.run = run
+    replace(DaskGraphRunner, "run", run)
 
 
 _STATES_CACHE: Dict[Any, Any] = {}
@@ -400,7 +403,7 @@ def _no_deepcopy_for_disabled_debug_logs() -> None:
         rasa.core.policies.memoization,
     ):
         if getattr(module, "copy", None) is _copy:
-            module.copy = shim
+            replace(module, "copy", shim)
     sys.modules.setdefault("bot.rasa_patches.speedups._copy_for_logs", shim)
 
 
@@ -477,7 +480,7 @@ def _pooled_action_server_connections() -> None:
     def session(self):
         return _Borrowed(pooled_session(self))
 
-    EndpointConfig.session = session  # used by `request` and by the model-server pull
+    replace(EndpointConfig, "session", session)  # used by `request` and the model-server pull
 
     original_close = rasa.core.run.close_resources
 
@@ -490,7 +493,7 @@ def _pooled_action_server_connections() -> None:
                 if not session.closed:
                     await session.close()
 
-    rasa.core.run.close_resources = close_resources
+    replace(rasa.core.run, "close_resources", close_resources)
 
 
 # --- action response validation -----------------------------------------------------------------
@@ -553,7 +556,9 @@ def _fast_valid_action_responses() -> None:
             return True
         return full(self, result)
 
-    RemoteAction._validate_action_result = _validate_action_result
+    if getattr(full, "validates_once", False):
+        mark(_validate_action_result, "validates_once")
+    replace(RemoteAction, "_validate_action_result", _validate_action_result)
 
 
 # --- event deserialisation ----------------------------------------------------------------------
@@ -583,7 +588,7 @@ def _event_classes_by_name() -> None:
             known[type_name] = cls
         return cls
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)
+    replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
 # --- the empty domain ---------------------------------------------------------------------------
@@ -603,7 +608,8 @@ def _empty_domain_built_once() -> None:
     def is_empty(self) -> bool:
         return self.as_dict() == empty
 
-    Domain.is_empty = is_empty
+    mark(is_empty, "speedups")
+    replace(Domain, "is_empty", is_empty)
 
 
 # --- count-vector features ----------------------------------------------------------------------
@@ -704,7 +710,7 @@ def _count_vectors_built_directly() -> None:
             )
         return sequence, sentence
 
-    CountVectorsFeaturizer._create_features = _create_features
+    replace(CountVectorsFeaturizer, "_create_features", _create_features)
 
 
 # --- applied events -----------------------------------------------------------------------------
@@ -776,4 +782,4 @@ def _applied_events_resumed() -> None:
         self.__dict__["_speedups_applied"] = [events, loop_names, applied]
         return list(applied)
 
-    DialogueStateTracker.applied_events = applied_events
+    replace(DialogueStateTracker, "applied_events", applied_events)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.rasa_patches import mark
+from bot.rasa_patches import mark, replace
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def apologise_when_the_store_is_lost() -> None:
         return passes_loss_through
 
     for name in ("on_tracker_store_error", "on_tracker_store_retrieve_error"):
-        setattr(
+        replace(
             FailSafeTrackerStore, name, passing_loss_through(getattr(FailSafeTrackerStore, name))
         )
 
@@ -65,4 +65,4 @@ def apologise_when_the_store_is_lost() -> None:
             return None
 
     mark(handle_message, "apologises")
-    Agent.handle_message = handle_message
+    replace(Agent, "handle_message", handle_message)

@@ -14,6 +14,7 @@ from rasa.shared.core.events import (ActionExecuted, ActiveLoop, SessionStarted,
                                      UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_patches
 from bot.rasa_patches import bounded_sessions
 from bot.rasa_patches.bounded_sessions import TURNS_PER_SESSION, current_slots
 from bot.settings import ROOT
@@ -51,12 +52,12 @@ def expires(events: list, config: SessionConfig | None = None) -> tuple[bool, bo
         "session_expiration_time": config.session_expiration_time,
         "carry_over_slots_to_new_session": config.carry_over_slots}})
     processor = SimpleNamespace(domain=domain)
-    saved = MessageProcessor._has_session_expired
+    before = rasa_patches.applied()
     try:
         bounded_sessions.end_long_sessions()
         ours = MessageProcessor._has_session_expired(processor, tracker(events))
     finally:
-        MessageProcessor._has_session_expired = saved
+        rasa_patches.undo(before)
     return ours, RASA_EXPIRES(processor, tracker(events))
 
 

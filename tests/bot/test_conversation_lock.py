@@ -12,8 +12,7 @@ from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
 
 
 @pytest.fixture
-def store(monkeypatch):
-    monkeypatch.setattr(LockStore, "lock", LockStore.lock)
+def store(patched_rasa):
     never_lose_a_waiting_ticket()
     return InMemoryLockStore()
 

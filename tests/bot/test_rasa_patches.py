@@ -39,7 +39,7 @@ def processor() -> SimpleNamespace:
                            model_metadata=SimpleNamespace(nlu_target="nlu"))
 
 
-def test_the_previous_question_reaches_the_nlu_graph_and_nothing_else():
+def test_the_previous_question_reaches_the_nlu_graph_and_nothing_else(patched_rasa):
     parse_context.apply()
     tracker = tracker_with(UserUttered("what is MAPPA?", parse_data=RETRIEVED),
                            SlotSet("unit", "tools-mappa"))
@@ -54,7 +54,7 @@ def test_the_previous_question_reaches_the_nlu_graph_and_nothing_else():
     assert parse_context.CONVERSATION not in str(parsed)   # and the parse data is Rasa's
 
 
-def test_without_a_previous_question_rasa_parses_exactly_as_before():
+def test_without_a_previous_question_rasa_parses_exactly_as_before(patched_rasa):
     parse_context.apply()
     original = parse_context.ORIGINALS["_parse_message_with_graph"]
     two_hours_ago = time.time() - 7200

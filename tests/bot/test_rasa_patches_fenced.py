@@ -70,3 +70,30 @@ def test_the_patches_refuse_another_rasa_version_with_a_clear_message():
 def test_the_pinned_version_is_the_one_installed():
     from importlib.metadata import version
     assert version("rasa") == rasa_patches.RASA_VERSION
+
+
+def test_every_patch_the_server_applies_can_be_undone():
+    from bot.rasa_patches import (action_failures, action_validation, bounded_sessions,
+                                  conversation_lock, cors, frozen_model, parse_context,
+                                  request_limits, retried_turns, speedups, store_health)
+    before = rasa_patches.applied()
+    applying = [action_validation.validate_action_results_once, action_failures.reply_when_actions_fail,
+                conversation_lock.never_lose_a_waiting_ticket, retried_turns.answer_repeats_from_the_store,
+                store_health.apologise_when_the_store_is_lost, bounded_sessions.end_long_sessions,
+                request_limits.limit_requests, cors.credentials_only_for_listed_origins,
+                frozen_model.freeze_the_loaded_model, speedups.apply, parse_context.apply]
+    try:
+        for patch in applying:
+            patch()
+        changed = rasa_patches._REPLACED[before:]
+        originals = {}   # what was there before the first change to each attribute
+        for owner, name, previous in changed:
+            originals.setdefault((owner, name), previous)
+        assert len(changed) >= len(applying)
+        for patch in applying:     # applying again changes nothing more
+            patch()
+        assert rasa_patches.applied() == before + len(changed)
+    finally:
+        rasa_patches.undo(before)
+    for (owner, name), previous in originals.items():
+        assert vars(owner).get(name, rasa_patches._MISSING) is previous, f"{owner}.{name}"

@@ -15,9 +15,8 @@ BAD = [{"events": "not a list"}, {"responses": [{"text": 3}], "events": [{"no-ev
 
 
 @pytest.fixture
-def patched(monkeypatch):
+def patched(patched_rasa):
     original = RemoteAction._validate_action_result
-    monkeypatch.setattr(RemoteAction, "_validate_action_result", original)
     validate_action_results_once()
     return original
 
@@ -35,7 +34,9 @@ def test_a_bad_response_fails_with_rasas_error(patched, response):
     assert ours.value.message == theirs.value.message
 
 
-def test_once_the_model_is_loaded_its_objects_are_kept_out_of_full_collections(monkeypatch):
+def test_once_the_model_is_loaded_its_objects_are_kept_out_of_full_collections(
+    monkeypatch, patched_rasa  # in this order: the patch is undone before the stand-in goes
+):
     """A full collection walked the loaded model's ~270,000 objects for 150-180 ms, stalling
     every conversation on that worker; the server freezes them as soon as they are loaded."""
     import asyncio

@@ -14,7 +14,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import cli
 from bot.rasa_patches import speedups
 
-speedups.apply()
+
+@pytest.fixture(scope="module", autouse=True)
+def _speedups(patched_rasa_for_module):
+    speedups.apply()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,11 @@ import pytest
 from bot.rasa_patches.conversation_lock import never_lose_a_waiting_ticket
 from bot.worker_state import ConversationLocks, SharedAllowances, clear
 
-never_lose_a_waiting_ticket()                   # the waiting the server uses (bot.server)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _server_waiting(patched_rasa_for_module):
+    never_lose_a_waiting_ticket()  # the waiting the server uses (bot.server)
 FORK = multiprocessing.get_context("fork")      # as Sanic starts its workers
 
 
