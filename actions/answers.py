@@ -55,6 +55,13 @@ _FOLLOW_UP_WORDS = frozenset(
 
 
 AGE_TOPICS = frozenset({"minimum_age", "maximum_age", "age"})
+# A message that asks whether an age is allowed ("at 19", "too old", "old enough")
+_AGE_QUESTION = re.compile(
+    r"\b(?:at|aged?)\s+\d{2}\b|\btoo\s+(?:old|young)\b|\b(?:old|young)\s+enough\b|"
+    r"\bage\s+(?:limit|requirement|restriction)|\b(?:minimum|maximum|upper|lower)\s+age\b|"
+    r"\bhow\s+old\b",
+    re.I,
+)
 
 
 def _asks_about_age(found: dict, units: dict) -> bool:
@@ -179,6 +186,12 @@ class ActionAnswer(Action):
                 return self._send(
                     dispatcher, tracker, _joined(answers), units[parts[-1]["unit"]], about, events
                 )
+        text = tracker.latest_message.get("text") or ""
+        if details.get("age") and _AGE_QUESTION.search(text):
+            # "can you be a probation officer at 19 in America?": their age against the rule where
+            # they want to work, whatever unit the words were nearest
+            answer = adv.age_for(int(details["age"]), about.role, about.jurisdiction)
+            return self._send(dispatcher, tracker, answer, None, about, events)
         unit = _unit(units, found)
         if unit is not None and score >= ANSWER:
             answer = self._render(adv, tracker, unit, about, details)

@@ -55,6 +55,13 @@ _AGE = [
     ),
     re.compile(r"\b" + _NUM + r"\s*(?:-\s*)?(?:years?|yrs?|y)\s*(?:-\s*)?(?:old|o)\b", re.I),
     re.compile(r"\b" + _NUM + r"\s*y/?o\b", re.I),
+    # "can you be a probation officer at 19?", "start PQiP at 45"
+    re.compile(
+        r"\b(?:be|become|start|apply|join|work|train|qualify)\b[^.?!\d]{0,40}?\bat\s+(?:the\s+age\s+of\s+)?"
+        + _NUM
+        + r"\b(?!\s*(?:months?|mths?|weeks?|hours?|%|am\b|pm\b|k\b|o'?clock|:|\.\d))",
+        re.I,
+    ),
 ]
 _MONTHS = re.compile(r"\b" + _NUM + r"\s*(?:months?|mths?|mos)\b", re.I)
 _YEARS_SERVICE = re.compile(

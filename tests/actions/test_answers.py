@@ -294,3 +294,12 @@ def test_a_composed_answer_with_nothing_for_the_role_gives_way_to_that_roles_own
     messages, _ = run(ActionAnswer(), say("What band is a Head of Probation Delivery Unit?",
                                           "ask_question"))
     assert messages[0]["text"].startswith("I don't have a verified band")
+
+
+def test_a_question_about_an_age_is_answered_for_it_whatever_unit_is_nearest(say):
+    text = run(ActionAnswer(), say("can you be a probation officer at 19 in america",
+                                   "ask_question"))[0][0]["text"]
+    assert text.startswith("At 19 you are under the minimum age") and "21" in text
+    # an age given in passing does not turn another question into one about age
+    text = run(ActionAnswer(), say("I'm 19, what band is a PSO?", "ask_question"))[0][0]["text"]
+    assert "Band 3" in text and not text.startswith("At 19")
