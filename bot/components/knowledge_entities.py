@@ -98,6 +98,10 @@ _JOB_WORD = (
     r"electrician|detective|constable|guard|warden|counsell?or|therapist|psychologist|"
     r"clerk|administrator|assistant|analyst|designer|scientist|carer|driver|director)"
 )
+# Said alone, these name no particular job ("does an officer in the US supervise many?")
+_GENERIC_JOB_WORDS = frozenset(
+    "officer worker manager assistant administrator director clerk analyst driver guard carer".split()
+)
 _ASKED_JOB = re.compile(
     r"\b(?:an?|the|as an?|become an?)\s+((?:[a-z\-]+\s+){0,2}" + _JOB_WORD + r")s?\b", re.I
 )
@@ -297,6 +301,8 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             if any(t.start < match.end(1) and match.start(1) < t.stop for t in taken):
                 continue
             words = normalise_with_offsets(match.group(1))[0].split()
+            if len(words) == 1 and words[0] in _GENERIC_JOB_WORDS:
+                continue  # "an officer in the US", "a manager": no particular job named
             # "a probation officer" is known even when the pattern swallowed words before it
             if any(" ".join(words[i:]) in known for i in range(len(words))):
                 continue

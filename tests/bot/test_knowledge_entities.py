@@ -192,3 +192,9 @@ def test_a_role_someone_wants_is_not_one_they_hold(component, text):
     component.process([message])
     roles = [e for e in message.get("entities") if e["entity"] == "role"]
     assert roles and all(e.get("role") is None for e in roles)
+
+
+def test_a_generic_word_alone_is_not_an_unknown_job(component):
+    assert not [e for e in extract(component, "How many people does an officer in the US supervise?")
+                if e[0] == "unknown_role"]
+    assert ("unknown_role", "nurse", "nurse") in extract(component, "what band is a nurse?")
