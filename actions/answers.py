@@ -171,17 +171,11 @@ class ActionAnswer(Action):
             return events
         parts = [p for p in found.get("parts") or [] if p.get("unit") in units]
         if len(parts) >= 2:
-            rendered = [
-                self._render(
-                    adv,
-                    tracker,
-                    units[p["unit"]],
-                    self._subject(adv, tracker, p.get("entities")),
-                    details,
-                )
-                for p in parts
+            answers = [
+                a
+                for a in (self._render_part(adv, tracker, units, part, details) for part in parts)
+                if a is not None
             ]
-            answers = [a for a in rendered if a is not None]
             if answers:
                 return self._send(
                     dispatcher, tracker, _joined(answers), units[parts[-1]["unit"]], about, events
@@ -217,6 +211,19 @@ class ActionAnswer(Action):
         return self._send(
             dispatcher, tracker, self._abstain(adv, tracker, nearest, about), None, about, events
         )
+
+    def _render_part(
+        self, adv: Advisor, tracker: Tracker, units: dict, part: dict, details: dict
+    ) -> Answer | None:
+        """One half of a two-question message, with the same fallback as a whole message: an
+        answer with nothing for the role gives way to that role's own fact just behind it."""
+        about = self._subject(adv, tracker, part.get("entities"))
+        unit = units[part["unit"]]
+        answer = self._render(adv, tracker, unit, about, details)
+        runner_up = self._runner_up(units, part, unit, about.role)
+        if answer is not None and answer.kind == "unknown" and runner_up is not None:
+            answer = self._render(adv, tracker, runner_up, about, details)
+        return answer
 
     @staticmethod
     def _runner_up(units: dict, found: dict, best: UnitSpec, role: str | None) -> UnitSpec | None:

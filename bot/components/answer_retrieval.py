@@ -472,7 +472,8 @@ class AnswerRetriever(GraphComponent):
                     carried[kind] = [{**e, "start": None, "end": None} for e in own]
                 elif carried.get(kind):
                     piece, inside = _carry_into(piece, inside, carried[kind])
-            unit, score, _ = self.rank(piece, inside)[0]
+            ranked = self.rank(piece, inside)
+            unit, score, _ = ranked[0]
             if score >= self._config["part_threshold"] and all(unit != f["unit"] for f in found):
                 found.append(
                     {
@@ -480,6 +481,8 @@ class AnswerRetriever(GraphComponent):
                         "score": round(score, 4),
                         "text": piece.strip(),
                         "entities": inside,
+                        # the next unit too: the answer action may fall back to it
+                        "ranking": [{"unit": u, "score": round(s, 4)} for u, s, _ in ranked[:2]],
                     }
                 )
         return found if len(found) >= 2 else []

@@ -303,3 +303,18 @@ def test_a_question_about_an_age_is_answered_for_it_whatever_unit_is_nearest(say
     # an age given in passing does not turn another question into one about age
     text = run(ActionAnswer(), say("I'm 19, what band is a PSO?", "ask_question"))[0][0]["text"]
     assert "Band 3" in text and not text.startswith("At 19")
+
+
+def test_each_half_of_a_double_question_falls_back_to_the_roles_own_fact(say):
+    federal = [{"entity": "role", "value": "us-federal-po", "start": None, "end": None}]
+    parts = [{"unit": "role-band", "score": 0.8, "entities": federal,
+              "ranking": [{"unit": "role-band", "score": 0.8},
+                          {"unit": "us-federal-grades", "score": 0.7}]},
+             {"unit": "us-federal-relocation", "score": 0.7, "entities": federal,
+              "ranking": [{"unit": "us-federal-relocation", "score": 0.7}]}]
+    retrieval = {"unit": "role-band", "score": 0.8, "parts": parts,
+                 "ranking": [{"unit": "role-band", "score": 0.8, "fit": 0.0}]}
+    tracker = say("which grade would I get as a federal probation officer, and do they pay relocation?",
+                  "ask_question", retrieval=retrieval)
+    text = run(ActionAnswer(), tracker)[0][0]["text"]
+    assert "CL-27" in text and "relocation" in text.lower() and "I don't have a band" not in text
