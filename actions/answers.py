@@ -64,6 +64,26 @@ _AGE_QUESTION = re.compile(
 )
 
 
+# A question whose answer is a number or a time ("how many", "what time", "how much exactly"),
+# when one of its sentences opens with it (within its first words), not "it doesn't say how many
+# credits" in passing
+_WANTS_A_NUMBER = re.compile(
+    r"(?:^|[.?!]\s+)\W*(?:\w+\s+){0,2}?(?:how many|how much|what percentage|what %|what time|"
+    r"what day|which day|what date|how far|how long)\b",
+    re.I,
+)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|half|dozen|hundred|thousand|million|once|twice|weekly|monthly|daily|"
+    r"annual|annually)\b",
+    re.I,
+)
+
+
+def _wants_a_number(text: str) -> bool:
+    return bool(_WANTS_A_NUMBER.search(text))
+
+
 def _asks_about_age(found: dict, units: dict) -> bool:
     """Whether the nearest units, though none is sure enough to answer alone, are about age."""
     near = [units.get(r.get("unit")) for r in (found.get("ranking") or [])[:2]]
@@ -194,6 +214,15 @@ class ActionAnswer(Action):
                 # "what grade are federal probation officers hired at?": the bands' answer has
                 # nothing for them, and the federal grades fact just behind it does
                 unit, answer = runner_up, self._render(adv, tracker, runner_up, about, details)
+            if (
+                answer is not None
+                and unit.kind == "fact"
+                and _wants_a_number(text)
+                and not _NUMBER.search(answer.text)
+            ):
+                # "what time does the Cardiff office open?" answered with a fact that holds no
+                # number at all is a neighbour's answer: say so, and offer it among the nearest
+                answer = None
             if answer is not None:
                 self._suggest_neighbours(answer, units, found, unit, about, adv)
                 return self._send(dispatcher, tracker, answer, unit, about, events)

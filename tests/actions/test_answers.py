@@ -318,3 +318,16 @@ def test_each_half_of_a_double_question_falls_back_to_the_roles_own_fact(say):
                   "ask_question", retrieval=retrieval)
     text = run(ActionAnswer(), tracker)[0][0]["text"]
     assert "CL-27" in text and "relocation" in text.lower() and "I don't have a band" not in text
+
+
+def test_a_question_for_a_number_is_not_answered_by_a_fact_with_none(say):
+    near = {"unit": "vetting", "score": 0.6,
+            "ranking": [{"unit": "vetting", "score": 0.6, "fit": 0.0},
+                        {"unit": "dbs", "score": 0.5, "fit": 0.0}]}
+    tracker = say("Exactly how many weeks does security vetting take?", "ask_question", retrieval=near)
+    messages, _ = run(ActionAnswer(), tracker)
+    assert "I don't have an answer to that" in messages[0]["text"]
+    # the same fact answers a question that asks for no number
+    tracker = say("do they vet you before you start?", "ask_question", retrieval=near)
+    messages, _ = run(ActionAnswer(), tracker)
+    assert "I don't have" not in messages[0]["text"] and "vetting" in messages[0]["text"]
