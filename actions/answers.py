@@ -80,10 +80,6 @@ _NUMBER = re.compile(
 )
 
 
-def _wants_a_number(text: str) -> bool:
-    return bool(_WANTS_A_NUMBER.search(text))
-
-
 def _asks_about_age(found: dict, units: dict) -> bool:
     """Whether the nearest units, though none is sure enough to answer alone, are about age."""
     near = [units.get(r.get("unit")) for r in (found.get("ranking") or [])[:2]]
@@ -181,12 +177,16 @@ class ActionAnswer(Action):
         mid_conversation = bool(tracker.get_slot("unit") or tracker.get_slot("topic"))
         if intent == "out_of_scope" and mid_conversation:
             margin = 0.0  # mid-conversation, "how long would that take me?" is a follow-up
-        if intent == "out_of_scope" and mid_conversation and score >= NEAR:
-            # "who would actually employ me then?" after a question about Texas is no request to
-            # leave the subject: it gets the answer, or the honest "I don't have that" with the
-            # nearest questions, never "I can only help with careers in probation"
-            pass
-        elif intent in DIALOGUE_ACT_MARGIN and confidence >= 0.5 and score < ANSWER + margin:
+        # "who would actually employ me then?" after a question about Texas is no request to
+        # leave the subject: it gets the answer, or the honest "I don't have that" with the
+        # nearest questions, never "I can only help with careers in probation"
+        misread_follow_up = intent == "out_of_scope" and mid_conversation and score >= NEAR
+        if (
+            not misread_follow_up
+            and intent in DIALOGUE_ACT_MARGIN
+            and confidence >= 0.5
+            and score < ANSWER + margin
+        ):
             dispatcher.utter_message(response=f"utter_{intent}")
             return events
         parts = [p for p in found.get("parts") or [] if p.get("unit") in units]
@@ -217,7 +217,7 @@ class ActionAnswer(Action):
             if (
                 answer is not None
                 and unit.kind == "fact"
-                and _wants_a_number(text)
+                and _WANTS_A_NUMBER.search(text)
                 and not _NUMBER.search(answer.text)
             ):
                 # "what time does the Cardiff office open?" answered with a fact that holds no
