@@ -27,7 +27,7 @@ from pathlib import Path
 from bot import console, retention
 from bot import settings as settings_module
 from bot.channels.credentials import write_credentials
-from bot.processes import process_tree, terminated_with_parent
+from bot.processes import process_tree, start_action_server, terminated_with_parent
 
 ROOT = settings_module.ROOT
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -190,21 +190,7 @@ def start_servers(
 
     # Both stop when the launcher dies, however it dies, so a crash never leaves them holding
     # the ports that the next `make run` needs.
-    actions = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.action_server",
-            "--actions",
-            "actions",
-            "--port",
-            str(cfg.action_port),
-        ],
-        cwd=ROOT,
-        env=env,
-        preexec_fn=terminated_with_parent,
-        **output("action"),
-    )
+    actions = start_action_server(cfg.action_port, env, ROOT, **output("action"))
     if not _wait_for(f"http://127.0.0.1:{cfg.action_port}/health", actions, 60):
         actions.terminate()
         raise failed("action server", "action")

@@ -7,6 +7,8 @@ import ctypes
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -42,6 +44,18 @@ def terminated_with_parent() -> None:
     (the launchers start them from their main thread)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def start_action_server(port: int, env: dict, cwd: Path, **output) -> subprocess.Popen:
+    """The action server (bot/action_server.py) on `port`, stopped when the process that starts it
+    dies, as the launcher and the benchmark both need; `output` redirects its stdout/stderr."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        preexec_fn=terminated_with_parent,
+        **output,
+    )
 
 
 def exit_with_parent(

@@ -212,17 +212,21 @@ def message_limits(env: Env | None = None) -> MessageLimits:
     )
 
 
+def _missing(channel: object, needed: dict[str, str]) -> list[str]:
+    """The variables a channel needs to be on (variable -> field), in order, that are unset."""
+    return [name for name, field in needed.items() if not getattr(channel, field)]
+
+
 @dataclass(frozen=True)
 class Slack:
     bot_token: str
     signing_secret: str
     api_url: str
-    NEEDED = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    # the variables that must be set for the channel to be on, and the fields holding them
+    NEEDED = {"SLACK_BOT_TOKEN": "bot_token", "SLACK_SIGNING_SECRET": "signing_secret"}
 
     def missing(self) -> list[str]:
-        """The variables that must be set for the channel to be on, and are not."""
-        given = {"SLACK_BOT_TOKEN": self.bot_token, "SLACK_SIGNING_SECRET": self.signing_secret}
-        return [name for name in self.NEEDED if not given[name]]
+        return _missing(self, self.NEEDED)
 
 
 def slack(env: Env | None = None) -> Slack:
@@ -240,16 +244,14 @@ class Telegram:
     webhook_url: str
     secret_token: str  # empty: bot/channels/telegram.py makes one up for the run
     api_url: str
-    NEEDED = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_URL")
+    NEEDED = {
+        "TELEGRAM_TOKEN": "token",
+        "TELEGRAM_BOT_USERNAME": "bot_username",
+        "TELEGRAM_WEBHOOK_URL": "webhook_url",
+    }
 
     def missing(self) -> list[str]:
-        """The variables that must be set for the channel to be on, and are not."""
-        given = {
-            "TELEGRAM_TOKEN": self.token,
-            "TELEGRAM_BOT_USERNAME": self.bot_username,
-            "TELEGRAM_WEBHOOK_URL": self.webhook_url,
-        }
-        return [name for name in self.NEEDED if not given[name]]
+        return _missing(self, self.NEEDED)
 
 
 def telegram(env: Env | None = None) -> Telegram:

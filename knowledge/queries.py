@@ -447,20 +447,12 @@ class KnowledgeBase:
         snap = self.snapshot()
         return [snap.roles[t] for t in snap.links.get((role_id, "related"), [])]
 
+    # what a person needs for a role: its entry facts, then the checks; no source makes Welsh
+    # essential for every post in Wales, so it is answered on its own, not listed as a requirement
     REQUIREMENT_TOPICS = (
         "entry",
         "experience",
-        "minimum_age",
-        "maximum_age",
-        "right_to_work",
-        "residence",
-        "criminal_record",
-        "vetting",
-        "dbs",
-        "driving_licence",
-        "drug_test",
-        "fitness",
-        "registration",
+        *(t for t in schema.CHECK_TOPICS if t != "welsh_language"),
         "overseas_qualifications",
     )
 

@@ -1,6 +1,22 @@
 """Controlled vocabularies for the fact files: the loader refuses anything outside them,
 so a typo in a topic or a kind is caught when an editor runs `make kb`, not by a user."""
 
+# The checks a person must pass (knowledge.queries' requirements read them, Welsh aside)
+CHECK_TOPICS = (
+    "minimum_age",
+    "maximum_age",
+    "right_to_work",
+    "residence",
+    "criminal_record",
+    "vetting",
+    "dbs",
+    "driving_licence",
+    "drug_test",
+    "fitness",
+    "welsh_language",
+    "registration",
+)
+
 TOPICS = frozenset(
     {
         # what a role is
@@ -31,19 +47,7 @@ TOPICS = frozenset(
         "internal_route",
         "apprenticeship",
         "skip_pso",
-        # checks
-        "minimum_age",
-        "maximum_age",
-        "right_to_work",
-        "residence",
-        "criminal_record",
-        "vetting",
-        "dbs",
-        "driving_licence",
-        "drug_test",
-        "fitness",
-        "welsh_language",
-        "registration",
+        *CHECK_TOPICS,
         # the service and the wider picture
         "organisation",
         "staffing",
