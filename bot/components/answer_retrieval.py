@@ -455,6 +455,7 @@ class AnswerRetriever(GraphComponent):
             ]
             for kind in MASKS
         }
+        before: Optional[str] = None
         for start, end in pieces[:3]:
             piece = text[start:end]
             if not _ASKS.search(piece):
@@ -473,6 +474,15 @@ class AnswerRetriever(GraphComponent):
                 elif carried.get(kind):
                     piece, inside = _carry_into(piece, inside, carried[kind])
             ranked = self.rank(piece, inside)
+            if before is not None and (_LEANS_BACK.search(piece) or len(piece.split()) <= _SHORT):
+                # "Which victims get a VLO? Is it everyone?", "What should I wear? Suit?": a part
+                # that leans on the one before is also read with it, as a follow-up is; that
+                # reading is often the same question again, answered once
+                lift = self._config["follow_up_lift"] - self._config["context_bias"]
+                joint = [(u, s + lift, f) for u, s, f in self.rank(piece, inside, before)]
+                if joint[0][1] > ranked[0][1]:
+                    ranked = joint
+            before = mask(piece, inside)
             unit, score, _ = ranked[0]
             if score >= self._config["part_threshold"] and all(unit != f["unit"] for f in found):
                 found.append(

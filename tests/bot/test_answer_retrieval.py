@@ -329,3 +329,33 @@ def test_a_word_standing_for_the_role_is_read_as_the_role(retriever, entities):
 def test_an_and_or_a_second_sentence_that_is_not_a_second_question_is_not_split(
         retriever, entities, text):
     assert "parts" not in ask(retriever, entities, text)
+
+
+
+
+# "Suit?" alone is nearest the uniform; after a question about the assessment centre it asks the
+# same thing again
+DRESS_BANK = SMALL_BANK.split("facts:")[0] + """facts:
+  - id: ac-dress
+    topic: assessment
+    jurisdiction: england-wales
+    text: "Smart casual clothes you are comfortable in."
+    source: s
+    as_of: 2024
+    questions: [what should i wear to the assessment centre, dress code for the assessment day,
+                what clothes for the online assessment]
+  - id: uniform
+    topic: duties
+    jurisdiction: england-wales
+    text: "No, probation staff wear their own clothes."
+    source: s
+    as_of: 2024
+    questions: [do probation officers wear a uniform, suit or uniform at work, is there a uniform]
+"""
+
+
+def test_a_second_part_that_leans_on_the_first_is_read_with_it(tmp_path):
+    retriever = retriever_for(tmp_path, DRESS_BANK)
+    assert retriever.retrieve("Suit?", [])["unit"] == "uniform"
+    found = retriever.retrieve("What should I wear for the assessment centre? Suit?", [])
+    assert found["unit"] == "ac-dress" and "parts" not in found
