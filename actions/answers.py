@@ -72,6 +72,21 @@ _WANTS_A_NUMBER = re.compile(
     r"what day|which day|what date|how far|how long)\b",
     re.I,
 )
+# A count, a contact or a vacancy for one town, county or office ("how many beds does the
+# approved premises in Bedford have?", "the phone number of the Plymouth office"): a fact for the
+# whole country does not answer it
+_LOCAL_DETAIL = re.compile(
+    r"\b(?:how many|phone|telephone|number for|e-?mail|address|contact|vacanc\w*|hiring|"
+    r"recruiting|taking on|nice place|good place|managers?)\b",
+    re.I,
+)
+# Names of a whole country or state, not one place in it
+_NATIONAL = frozenset(
+    "uk|u.k.|united kingdom|britain|great britain|british|welsh|cymru|us|u.s.|usa|u.s.a.|america|"
+    "american|united states|the states|the us|the usa|hmpps|hm prison and probation service".split(
+        "|"
+    )
+)
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
     r"thirty|forty|fifty|half|dozen|hundred|thousand|million|once|twice|weekly|monthly|daily|"
@@ -93,6 +108,23 @@ def unavailable(dispatcher: CollectingDispatcher, error: Exception) -> List[Dict
         "answer that reliably. Please try again in a minute."
     )
     return []
+
+
+def _localities(adv: Advisor, tracker: Tracker) -> list[str]:
+    """The towns, counties and regions the message names ("Bedford", "Cook County"), as opposed
+    to a country or state, whose facts the knowledge base holds."""
+    found = []
+    for entity in context.entities(tracker, "jurisdiction"):
+        text = str(entity.get("text") or "").strip()
+        value = entity.get("value")
+        if not text or not isinstance(value, str) or adv.kb.find_jurisdiction(value) is None:
+            continue
+        name = adv.kb.jurisdiction_name(value).lower()
+        said = text.lower()
+        if said in _NATIONAL or len(said) <= 3 or name.startswith(said[:4]):
+            continue  # "England", "TX", "Scottish", "Texan": the place itself
+        found.append(text)
+    return found
 
 
 class ActionAnswer(Action):
@@ -223,6 +255,15 @@ class ActionAnswer(Action):
                 # "what time does the Cardiff office open?" answered with a fact that holds no
                 # number at all is a neighbour's answer: say so, and offer it among the nearest
                 answer = None
+            if (
+                answer is not None
+                and unit.kind == "fact"
+                and _LOCAL_DETAIL.search(text)
+                and any(
+                    place.lower() not in answer.text.lower() for place in _localities(adv, tracker)
+                )
+            ):
+                answer = None  # a national fact for one town's figure or contact
             if answer is not None:
                 self._suggest_neighbours(answer, units, found, unit, about, adv)
                 return self._send(dispatcher, tracker, answer, unit, about, events)

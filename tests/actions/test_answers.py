@@ -331,3 +331,15 @@ def test_a_question_for_a_number_is_not_answered_by_a_fact_with_none(say):
     tracker = say("do they vet you before you start?", "ask_question", retrieval=near)
     messages, _ = run(ActionAnswer(), tracker)
     assert "I don't have" not in messages[0]["text"] and "vetting" in messages[0]["text"]
+
+
+def test_a_count_or_contact_for_one_town_is_not_answered_with_the_countrys(say):
+    near = {"unit": "approved-premises-numbers", "score": 0.7,
+            "ranking": [{"unit": "approved-premises-numbers", "score": 0.7, "fit": 0.0}]}
+    tracker = say("How many approved premises are there in Luton?", "ask_question", retrieval=near)
+    assert "I don't have an answer to that" in run(ActionAnswer(), tracker)[0][0]["text"]
+    # the country's own count answers the country's question
+    for text in ("How many approved premises are there in England?",
+                 "How many approved premises are there?"):
+        tracker = say(text, "ask_question", retrieval=near)
+        assert "101 approved premises" in run(ActionAnswer(), tracker)[0][0]["text"]

@@ -46,6 +46,7 @@ def component(tmp_path_factory):
     ("tell me about the Probation Services Officer role", "pso"),
     ("what does a pqip learner do", "pqip-trainee"), ("how much does an SPO earn", "spo"),
     ("what about parole officers?", "us-parole-officer"),
+    ("where do new fed probation officers train", "us-federal-po"),
     ("and POs?", "po"),
 ])
 def test_roles_in_the_forms_people_type(component, text, value):
