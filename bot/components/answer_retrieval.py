@@ -44,6 +44,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from bot.components.encoder import Encoder, shared_encoder
 from bot.components.minilm import MiniLM, shared_minilm
+from bot.components.weight_cache import remembered_vectors
 from bot.rasa_patches.parse_context import CONVERSATION
 from knowledge.bank import Misfit
 
@@ -273,6 +274,7 @@ class AnswerRetriever(GraphComponent):
         self._misfit = Misfit()
         self._recent: Dict[int, "OrderedDict[str, np.ndarray]"] = {}
         self._recent_lock = threading.Lock()
+        self._fits: Dict[tuple, np.ndarray] = {}
         self.index = index
 
     @property
@@ -290,6 +292,7 @@ class AnswerRetriever(GraphComponent):
     # -- training --------------------------------------------------------------------------------
     def train(self, training_data: TrainingData) -> Resource:
         self.index = build_index(_bank(self._config), self.encoder, self._vectorizer, self.reranker)
+        self._fits.clear()
         with self._model_storage.write_to(self._resource) as directory:
             save_index(self.index, Path(directory))
         return self._resource
@@ -510,10 +513,10 @@ class AnswerRetriever(GraphComponent):
         ]
         meaning = index["vectors"] @ self._query(self._encoded(self.encoder, masked))
         lexical = _lexical_rows(self._vectorizer, masked, index["idf"])
-        spelling = lexical @ index["lexical"].T
-        spelling = self._query(np.asarray(spelling.todense()), normalised=False) / self._query_norm(
-            lexical
-        )
+        # the bank's rows times the message's as dense columns (a few hundred kilobytes): the
+        # message's rows times the bank's transposed converted that transpose on every call
+        spelling = (index["lexical"] @ lexical.T.toarray()).T
+        spelling = self._query(np.asarray(spelling), normalised=False) / self._query_norm(lexical)
         weight = self._config["meaning_weight"]
         per_row = weight * meaning + (1 - weight) * spelling
         per_unit = np.maximum.reduceat(per_row, index["starts"])
@@ -607,7 +610,12 @@ class AnswerRetriever(GraphComponent):
         roles = {e.get("value") for e in entities if e.get("entity") == "role"}
         if not places_top:  # "federal probation officer" says where; so does "probation officer"
             places_top = {tops.get(role_top.get(r)) for r in roles} - {None}
-        return np.array(
+        # a few hundred units, each weighed in Python: the same roles and places come back often
+        key = (frozenset(places), frozenset(roles))
+        known = self._fits.get(key)
+        if known is not None:
+            return known
+        fits = np.array(
             [
                 self._misfit(
                     u.get("jurisdiction"),
@@ -622,18 +630,41 @@ class AnswerRetriever(GraphComponent):
             ],
             dtype=np.float32,
         )
+        fits.setflags(write=False)
+        if len(self._fits) >= RECENT:
+            self._fits.clear()
+        self._fits[key] = fits
+        return fits
 
 
 # -- the index, apart from Rasa so that tools and tests can build it directly ---------------------
 
 
+_BANKS: Dict[tuple, Dict[str, Any]] = {}
+
+
 def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
-    """The bank as plain data: units, their questions masked, and the maps re-ranking needs."""
-    from bot.components.knowledge_entities import KnowledgeEntityExtractor
-    from knowledge.loader import FACTS_DIR, knowledge_names, validate
-    from knowledge.models import Fact, Jurisdiction, Role
+    """The bank as plain data: units, their questions masked, and the maps re-ranking needs.
+    Training asks for it twice (the fingerprint, then the index), and masking every question
+    takes seconds: the same files give the same bank."""
+    from knowledge.loader import FACTS_DIR
 
     facts_dir = Path(config["facts_dir"]) if config.get("facts_dir") else FACTS_DIR
+    files = sorted(facts_dir.parent.glob("**/*.yml"))
+    key = (str(facts_dir.resolve()),) + tuple(
+        (str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files
+    )
+    if key not in _BANKS:
+        _BANKS.clear()
+        _BANKS[key] = _read_bank(facts_dir)
+    return _BANKS[key]
+
+
+def _read_bank(facts_dir: Path) -> Dict[str, Any]:
+    from bot.components.knowledge_entities import KnowledgeEntityExtractor
+    from knowledge.loader import knowledge_names, validate
+    from knowledge.models import Fact, Jurisdiction, Role
+
     dataset = validate(facts_dir, required={})  # the index needs the bank, not the planner's facts
     names = KnowledgeEntityExtractor({}, None, None, knowledge_names(facts_dir))
     parent = {row["id"]: row["part_of_id"] for row in dataset.rows[Jurisdiction]}
@@ -669,11 +700,14 @@ def _bank(config: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _lexical_rows(vectorizer: HashingVectorizer, texts: List[str], idf: np.ndarray):
+    # log counts weighted by idf, each row scaled to unit length; done on the arrays, since the
+    # same through diagonal matrices cost milliseconds a message in format conversions
     counts = vectorizer.transform(texts).tocsr().astype(np.float32)
-    counts.data = np.log1p(counts.data)
-    weighted = counts @ sp.diags(idf)
-    norms = np.sqrt(weighted.multiply(weighted).sum(axis=1)).A.ravel()
-    return sp.diags(1 / np.where(norms == 0, 1, norms)) @ weighted
+    counts.data = np.log1p(counts.data) * idf[counts.indices]
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=counts.data**2, minlength=counts.shape[0]))
+    counts.data = (counts.data / np.where(norms == 0, 1, norms)[rows]).astype(np.float32)
+    return counts
 
 
 def build_index(
@@ -691,8 +725,10 @@ def build_index(
         "questions": rows,
         "starts": starts,
         "vectors": encoder.encode(rows),
-        "reranker": reranker.encode(rows),
-        "answers": reranker.encode([a or "-" for a in answers]),
+        "reranker": remembered_vectors(f"{reranker.label}-questions", rows, reranker.encode),
+        "answers": remembered_vectors(
+            f"{reranker.label}-answers", [a or "-" for a in answers], reranker.encode
+        ),
         "has_answer": np.array([bool(a) for a in answers]),
         "lexical": _lexical_rows(vectorizer, rows, idf).tocsr(),
         "idf": idf,

@@ -9,6 +9,7 @@ does for this model. Nothing is downloaded and no PyTorch is needed."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import threading
@@ -63,6 +64,14 @@ class MiniLM:
             return out
 
         self.w = mapped(source, unpack)
+        stat = source.stat()
+        # names these weights, for vectors kept between trainings (weight_cache)
+        self.label = (
+            "minilm-"
+            + hashlib.sha256(
+                f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+            ).hexdigest()[:12]
+        )
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.heads = int(config["num_attention_heads"])

@@ -19,6 +19,7 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 CACHE_DIR = Path(__file__).resolve().parents[2] / "var" / "encoders"
+REMEMBERED = 30_000  # texts whose vectors are kept between trainings, per encoder
 
 
 def mapped(source: Path, build: Callable[[], Dict[str, np.ndarray]]) -> Dict[str, np.ndarray]:
@@ -61,3 +62,38 @@ def _mapped(folder: Path, build: Callable[[], Dict[str, np.ndarray]]) -> Dict[st
             return arrays
     names = done.read_text().split()
     return {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in names}
+
+
+def remembered_vectors(
+    label: str, texts: list[str], encode: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
+    """`encode(texts)`, reusing the vectors of texts encoded at an earlier training: adding a
+    question to the bank then encodes that question, not the whole bank again. The store is
+    one file per encoder (`label` names the encoder and its weights), rewritten whole under a
+    temporary name; where it cannot be read or written, every text is encoded."""
+    path = CACHE_DIR / f"{label}-vectors.npz"
+    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    known: Dict[str, np.ndarray] = {}
+    try:
+        with np.load(path) as stored:
+            known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+    except (OSError, KeyError, ValueError):
+        pass
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if missing:
+        fresh = encode([texts[i] for i in missing])
+        known.update((keys[i], fresh[row]) for row, i in enumerate(missing))
+        # the bank's current texts first, then earlier ones (a test's small bank, a question
+        # taken out and put back) up to a bound
+        kept = list(dict.fromkeys(keys + list(known)))[: max(len(set(keys)), REMEMBERED)]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+            with os.fdopen(handle, "wb") as out:
+                np.savez(out, keys=np.array(kept), vectors=np.stack([known[k] for k in kept]))
+            os.replace(temporary, path)
+        except OSError as error:
+            logger.warning("cannot keep encoded questions in %s (%s)", path, error)
+    if not texts:
+        return encode([])
+    return np.stack([known[k] for k in keys]).astype(np.float32)
