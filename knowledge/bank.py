@@ -52,8 +52,9 @@ class Misfit:
     role: float = 0.2  # a unit only about other roles than the one asked about
     # a fact that holds exactly where the message asks about (Texas, for "who employs probation
     # officers in Texas?") answers it better than an answer written for any place; not for
-    # England and Wales, whose facts are the default anyway ("the Luton office" names it)
-    exact_place: float = 0.04
+    # England and Wales, whose facts are the default anyway ("the Luton office" names it), nor
+    # London's few ("paramedics' pay in London" is not the London allowance's question)
+    exact_place: float = 0.07
     # an answer written for any place ("how does probation work in {place}?") when the message
     # names a role and no place: "what does a victim liaison officer in probation do?" is about
     # the role
@@ -74,7 +75,7 @@ class Misfit:
         `places` the jurisdictions asked about, `places_top` their countries (or those of the
         roles named); `roles` the roles named, in this message or (`carried`) earlier."""
         drop = 0.0
-        if "place" not in params and where and where in places and where != "england-wales":
+        if "place" not in params and where and where in places and where_top != "england-wales":
             drop -= self.exact_place
         if "place" not in params:
             if places_top and where_top and where_top not in places_top:
