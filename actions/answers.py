@@ -50,7 +50,8 @@ FORM_ENTITY = {
 # Words that carry no question of their own in a follow-up ("and in London?").
 _FOLLOW_UP_WORDS = frozenset(
     "and what about how for in a an the one ones there then that those them of at with as is are "
-    "it if so ok okay too also same but or please instead".split()
+    "it if so ok okay too also same but or please instead kind thing things like does do they "
+    "have work works way here over true apply applies rules".split()
 )
 
 
@@ -127,6 +128,31 @@ def _localities(adv: Advisor, tracker: Tracker) -> list[str]:
     return found
 
 
+def _same_topic_there(
+    adv: Advisor, units: dict, found: dict, previous: UnitSpec, place: Any
+) -> UnitSpec | None:
+    """The fact on the previous fact's topic that holds in `place` (or, failing that, in the
+    country it is part of): "and here in the UK?" after the US minimum age is the UK's. With
+    several, the one retrieval ranked highest; none ranked, none chosen."""
+    if previous.kind != "fact" or not previous.topic or not isinstance(place, str):
+        return None
+    ranked = {r.get("unit"): i for i, r in enumerate(found.get("ranking") or [])}
+    for where in adv.kb.jurisdiction_chain(place):
+        if where == previous.jurisdiction:
+            return None  # the same place as before: nothing new to look up
+        there = [
+            u
+            for u in units.values()
+            if u.kind == "fact" and u.topic == previous.topic and u.jurisdiction == where
+        ]
+        if len(there) == 1:
+            return there[0]
+        if there:
+            best = min(there, key=lambda u: ranked.get(u.id, len(ranked)))
+            return best if best.id in ranked else None
+    return None
+
+
 class ActionAnswer(Action):
     """Every informational question takes this one path: the unit the NLU found (or the one a
     button names, or the previous one for a follow-up), rendered for the role and place asked
@@ -200,7 +226,7 @@ class ActionAnswer(Action):
             if best is None or best.id == PLAN_UNIT or score < ANSWER + PLAN_MARGIN or details:
                 return events + [SlotSet("wants_plan", True)]  # the planner asks next
             events.append(SlotSet("wants_plan", False))
-        follow = self._follow_up(tracker, units, found, about, intent)
+        follow = self._follow_up(adv, tracker, units, found, about, intent)
         if follow is not None:
             answer = self._render(adv, tracker, follow, about, details)
             if answer is not None:
@@ -378,29 +404,39 @@ class ActionAnswer(Action):
 
     @staticmethod
     def _follow_up(
-        tracker: Tracker, units: dict, found: dict, about: context.Subject, intent: str | None
+        adv: Advisor,
+        tracker: Tracker,
+        units: dict,
+        found: dict,
+        about: context.Subject,
+        intent: str | None,
     ) -> UnitSpec | None:
         """ "And in London?", "what about a senior one?": the previous unit again, for the role
-        or place this message names, when the message asks nothing else."""
+        or place this message names, when the message asks nothing else; "is it the same in
+        Scotland?" after a fact about England: the fact on the same topic for that place."""
         previous = units.get(tracker.get_slot("unit") or "")
         if previous is None:
             return None
         named = context.entities(tracker, "role") + context.entities(tracker, "jurisdiction")
         if not named and intent != "what_about":
             return None
-        kinds = {"role" if e.get("entity") == "role" else "place" for e in named}
-        if not kinds <= set(previous.params):
-            # "and Northern Ireland?" after a fact that only holds in Scotland: another unit's
-            # answer, which retrieval found with the previous question in mind
-            return None
         text = tracker.latest_message.get("text") or ""
         for entity in sorted(named, key=lambda e: -(e.get("start") or 0)):
             if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
                 text = text[: entity["start"]] + " " + text[entity["end"] :]
         rest = [w for w in re.findall(r"[a-z']+", text.lower()) if w not in _FOLLOW_UP_WORDS]
-        if len(rest) > 1 or (
-            rest and found.get("score", 0) >= ANSWER and found.get("unit") != previous.id
-        ):
+        if len(rest) > 1:
+            return None
+        kinds = {"role" if e.get("entity") == "role" else "place" for e in named}
+        if not kinds <= set(previous.params):
+            # "and Northern Ireland?" after a fact that only holds in Scotland: the fact on the
+            # same topic there, or else another unit's answer, which retrieval found with the
+            # previous question in mind
+            places = [e.get("value") for e in named if e.get("entity") == "jurisdiction"]
+            if kinds == {"place"} and not rest:
+                return _same_topic_there(adv, units, found, previous, places[0])
+            return None
+        if rest and found.get("score", 0) >= ANSWER and found.get("unit") != previous.id:
             return None
         return previous
 

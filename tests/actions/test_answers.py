@@ -134,6 +134,20 @@ def test_a_follow_up_asks_the_previous_unit_for_the_new_place(say):
     assert slots["unit"] == "role-pay" and slots["jurisdiction"] == "scotland"
 
 
+def test_the_same_question_for_another_place_gets_that_places_fact(say):
+    # "and here in the UK?" after the US minimum age: the UK's minimum age, though retrieval,
+    # reading the two questions together, put the US fact first
+    tracker = say("and here in the UK?", "what_about", {"unit": "us-min-age", "jurisdiction": "us"},
+                  retrieval=_found("us-min-age", ANSWER + 0.1, "min-age", "ap-rw-min-age"))
+    messages, slots = run(ActionAnswer(), tracker)
+    assert "18" in messages[0]["text"] and slots["unit"] == "min-age"
+    # a message that asks something more is a new question, not the same one again
+    tracker = say("and who pays for training in the UK?", "what_about",
+                  {"unit": "us-min-age", "jurisdiction": "us"},
+                  retrieval=_found("pqip-trainee-paid", ANSWER + 0.1))
+    assert run(ActionAnswer(), tracker)[1]["unit"] != "min-age"
+
+
 def test_own_probation_wins_only_over_a_weak_match(say):
     weak = say("my probation officer never calls me back", "own_probation",
                retrieval=_found("home-visits", ANSWER + 0.05))
