@@ -52,6 +52,7 @@ RETRIEVAL = "retrieval"
 # "what band is a PSO?......": a run of the same symbol says nothing and swamps both scores
 _REPEATS = re.compile(r"([^\w\s])\1+|\s{2,}")  # the message data key the answer action reads
 INDEX_FILE, META_FILE, LEXICAL_FILE = "index.npz", "units.json", "lexical.npz"
+ANSWERS_LEXICAL_FILE = "answers_lexical.npz"
 # Messages the intent classifier is this sure are one of these are not looked up in the bank.
 DIALOGUE_ACTS = frozenset(
     {"greet", "goodbye", "thank", "affirm", "deny", "stop", "help", "bot_challenge", "inform"}
@@ -239,6 +240,8 @@ class AnswerRetriever(GraphComponent):
             # how much a fact unit's own text, compared with the message, moves it in the second
             # stage against the other units there (composed units have no fixed text)
             "answer_weight": 1.0,
+            # and the text's spelling (character n-grams), beside its meaning
+            "answer_spelling_weight": 0.5,
         }
 
     @classmethod
@@ -546,13 +549,23 @@ class AnswerRetriever(GraphComponent):
         final = (1 - weight) * per_unit[top] + weight * closeness
         answers = index.get("answers")
         has = index["has_answer"][top] if answers is not None else np.zeros(len(top), dtype=bool)
-        if answers is not None and has.any() and self._config["answer_weight"]:
+        if (
+            answers is not None
+            and has.any()
+            and (self._config["answer_weight"] or self._config["answer_spelling_weight"])
+        ):
             # "is there extra money for London on PQiP?" is nearer the text that names the London
             # allowance than the one about relocation, though the bank's questions are not. The
             # text orders the units; it does not make the best one surer than its questions do,
             # or a neighbouring fact would be answered where the bot should say it has nothing.
-            near = answers[top] @ message
-            ordered = final + weight * self._config["answer_weight"] * np.where(
+            near = self._config["answer_weight"] * (answers[top] @ message)
+            spelled = index.get("answers_lexical")
+            if spelled is not None and self._config["answer_spelling_weight"]:
+                # the text's words too ("how much holiday?" against the text that says holiday)
+                near = near + self._config["answer_spelling_weight"] * (
+                    spelled[top] @ lexical[0].toarray().ravel()
+                )
+            ordered = final + weight * np.where(
                 has, near - near[has].mean(), near[has].max() - near[has].mean()
             )
             best = int(np.argmax(ordered))
@@ -730,6 +743,7 @@ def build_index(
             f"{reranker.label}-answers", [a or "-" for a in answers], reranker.encode
         ),
         "has_answer": np.array([bool(a) for a in answers]),
+        "answers_lexical": _lexical_rows(vectorizer, [a or "-" for a in answers], idf).tocsr(),
         "lexical": _lexical_rows(vectorizer, rows, idf).tocsr(),
         "idf": idf,
         "tops": bank["tops"],
@@ -748,6 +762,7 @@ def save_index(index: Dict[str, Any], directory: Path) -> None:
         has_answer=index["has_answer"],
     )
     sp.save_npz(directory / LEXICAL_FILE, index["lexical"])
+    sp.save_npz(directory / ANSWERS_LEXICAL_FILE, index["answers_lexical"])
     meta = {k: index[k] for k in ("units", "questions", "tops", "role_jurisdiction")}
     (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
@@ -784,4 +799,9 @@ def load_index(directory: Path) -> Dict[str, Any]:
         "lexical": lexical,
         "answers": arrays["answers"],
         "has_answer": arrays["has_answer"],
+        "answers_lexical": (
+            sp.load_npz(directory / ANSWERS_LEXICAL_FILE).tocsr()
+            if (directory / ANSWERS_LEXICAL_FILE).exists()
+            else None  # a model trained before the texts' spelling was indexed
+        ),
     }

@@ -359,3 +359,31 @@ def test_a_second_part_that_leans_on_the_first_is_read_with_it(tmp_path):
     assert retriever.retrieve("Suit?", [])["unit"] == "uniform"
     found = retriever.retrieve("What should I wear for the assessment centre? Suit?", [])
     assert found["unit"] == "ac-dress" and "parts" not in found
+
+
+# The message's words are nearer one fact's questions ("how much time off would I get") and the
+# other's text ("holiday")
+LEAVE_BANK = SMALL_BANK.split("facts:")[0] + """facts:
+  - id: annual-leave
+    topic: benefits
+    jurisdiction: england-wales
+    text: "Twenty-five days of holiday a year to start with."
+    source: s
+    as_of: 2024
+    questions: [what is the annual leave allowance, leave entitlement, days of leave a year]
+  - id: public-holidays
+    topic: benefits
+    jurisdiction: england-wales
+    text: "Eight public days off on top of leave."
+    source: s
+    as_of: 2024
+    questions: [how much time off would I get, what time off is there, days off at christmas]
+"""
+
+
+def test_the_words_of_a_facts_text_help_order_the_closest_units(tmp_path):
+    question = "how much holiday would I get?"
+    spelled = retriever_for(tmp_path / "a", LEAVE_BANK, answer_weight=0, answer_spelling_weight=5.0)
+    unspelled = retriever_for(tmp_path / "b", LEAVE_BANK, answer_weight=0, answer_spelling_weight=0)
+    assert spelled.retrieve(question, [])["unit"] == "annual-leave"
+    assert unspelled.retrieve(question, [])["unit"] == "public-holidays"
