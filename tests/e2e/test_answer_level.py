@@ -10,12 +10,11 @@ import pytest
 from bot import evaluation
 
 # The figures `make eval` measured (results/eval.md), each minus two points: a change that makes
-# the bot answer fewer questions right, or decline worse, fails here. Set on the set of 505
-# conversations (70.9% right, declining 67.8% precise with 79.2% recall); the 144 added last are
-# harder than the first 361, which is why these are lower than the floors before them.
-FLOOR = 0.689
-DECLINE_PRECISION_FLOOR = 0.658
-DECLINE_RECALL_FLOOR = 0.772
+# the bot answer fewer questions right, or decline worse, fails here. Set on the set of 550
+# conversations (76.1% right, declining 75.3% precise with 87.5% recall).
+FLOOR = 0.741
+DECLINE_PRECISION_FLOOR = 0.733
+DECLINE_RECALL_FLOOR = 0.855
 
 
 @pytest.fixture(scope="module")
