@@ -88,6 +88,8 @@ _LEANS_BACK = re.compile(
 )
 RECENT = 512  # messages whose vectors are kept for the follow-ups that come after them
 _SHORT = 4  # words: "how long's the degree?" is about something said before
+# The sentences of a message: up to a full stop, question or exclamation mark and a space
+_SENTENCE = re.compile(r"\S.*?(?:[.?!](?=\s)|$)", re.S)
 
 
 def _canonical(entity: Dict[str, Any]) -> str:
@@ -242,6 +244,8 @@ class AnswerRetriever(GraphComponent):
             "answer_weight": 1.0,
             # and the text's spelling (character n-grams), beside its meaning
             "answer_spelling_weight": 0.5,
+            # a long message's question alone must beat the whole message by this to be taken
+            "focus_margin": 0.1,
         }
 
     @classmethod
@@ -369,6 +373,7 @@ class AnswerRetriever(GraphComponent):
         conversation: Optional[Dict[str, Any]] = None,
     ) -> Dict[str, Any]:
         whole = self.rank(text, entities)
+        whole = self._focused(text, entities, whole) or whole
         followed = self._as_follow_up(text, entities, whole, conversation)
         if followed is not None:
             whole = followed
@@ -389,6 +394,40 @@ class AnswerRetriever(GraphComponent):
             if parts:
                 result["parts"] = parts
         return result
+
+    def _focused(
+        self, text: str, entities: List[Dict[str, Any]], whole: List[tuple]
+    ) -> Optional[List[tuple]]:
+        """A long message's question read on its own, when that is nearer a unit than the whole
+        message is: in "been invited to the OAC next month and I'm bricking it. What actually
+        happens on the day?" the first sentence only dilutes the second. The roles and places the
+        rest names still hold for it; None to keep the whole message's ranking."""
+        if whole and whole[0][1] >= self._config["alone_enough"]:
+            return None
+        sentences = [m.span() for m in _SENTENCE.finditer(text)]
+        if len(sentences) < 2:
+            return None
+        best = None
+        for start, end in sentences:
+            piece = text[start:end]
+            if not _ASKS.search(piece) or len(piece.split()) <= _SHORT:
+                continue
+            inside = [
+                {**e, "start": e["start"] - start, "end": e["end"] - start}
+                for e in entities
+                if isinstance(e.get("start"), int) and start <= e["start"] and e["end"] <= end
+            ]
+            named = {e.get("entity") for e in inside}
+            carried = [
+                {**e, "start": None, "end": None}
+                for e in entities
+                if e.get("entity") in MASKS and e.get("entity") not in named
+            ]
+            ranked = self.rank(piece, inside + carried)
+            if best is None or ranked[0][1] > best[0][1]:
+                best = ranked
+        margin = self._config["focus_margin"]
+        return best if best is not None and best[0][1] > whole[0][1] + margin else None
 
     def _as_follow_up(
         self,

@@ -387,3 +387,12 @@ def test_the_words_of_a_facts_text_help_order_the_closest_units(tmp_path):
     unspelled = retriever_for(tmp_path / "b", LEAVE_BANK, answer_weight=0, answer_spelling_weight=0)
     assert spelled.retrieve(question, [])["unit"] == "annual-leave"
     assert unspelled.retrieve(question, [])["unit"] == "public-holidays"
+
+
+def test_a_long_messages_question_is_read_on_its_own_when_that_is_nearer(retriever, entities):
+    text = ("Sorry for the essay, my careers adviser at college was useless and my parents keep "
+            "going on at me about security. What retirement scheme would I be in?")
+    # read whole, the first sentence pulls the message below where the bot would answer
+    assert retriever.rank(text, entities(text))[0][1] < 0.45
+    found = ask(retriever, entities, text)
+    assert found["unit"] == "pension" and found["score"] > 0.52
