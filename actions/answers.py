@@ -223,7 +223,13 @@ class ActionAnswer(Action):
             best = _unit(units, found)
             # details about the person ("I've been a PSO for 4 months, can I apply?") make the
             # answer theirs: the planner works from them and asks only what is still missing
-            if best is None or best.id == PLAN_UNIT or score < ANSWER + PLAN_MARGIN or details:
+            text = tracker.latest_message.get("text") or ""
+            local = bool(_LOCAL_DETAIL.search(text) and _localities(adv, tracker))
+            # "the phone number of the Plymouth office? I want to ask about volunteering" wants
+            # a contact, which the bot does not hold, not a route plan
+            if not local and (
+                best is None or best.id == PLAN_UNIT or score < ANSWER + PLAN_MARGIN or details
+            ):
                 return events + [SlotSet("wants_plan", True)]  # the planner asks next
             events.append(SlotSet("wants_plan", False))
         follow = self._follow_up(adv, tracker, units, found, about, intent)

@@ -1,7 +1,7 @@
 """What a person sees from action_answer."""
 from __future__ import annotations
 
-from actions.answers import ANSWER, ActionAnswer
+from actions.answers import ANSWER, ActionAnswer, ActionPlanOrAnswer
 from tests.actions.conftest import run
 
 
@@ -357,3 +357,15 @@ def test_a_count_or_contact_for_one_town_is_not_answered_with_the_countrys(say):
                  "How many approved premises are there?"):
         tracker = say(text, "ask_question", retrieval=near)
         assert "101 approved premises" in run(ActionAnswer(), tracker)[0][0]["text"]
+
+
+def test_a_local_offices_contact_is_not_a_request_for_a_plan(say):
+    text = "Can you give me the phone number of the probation office in Luton? I want to volunteer."
+    tracker = say(text, "plan_route", retrieval=_found("recruitment-contact", ANSWER + 0.05))
+    messages, slots = run(ActionPlanOrAnswer(), tracker)
+    assert slots.get("wants_plan") is False
+    assert "I don't have an answer to that" in messages[0]["text"]
+    # a plan-like message with no place in it still starts the planner
+    tracker = say("I want to become a probation officer, where do I start?", "plan_route",
+                  retrieval=_found("recruitment-contact", ANSWER + 0.05))
+    assert run(ActionPlanOrAnswer(), tracker)[1].get("wants_plan") is True
