@@ -38,6 +38,9 @@ CASE_SENSITIVE = {
     "la": re.compile(r"L\.?A\.?"),  # Los Angeles, not "la" in "la la land" or a French name
 }
 
+# ... except after "the": "in the us" is the country, as "tell us" is not
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
+
 _NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
@@ -360,7 +363,11 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             start, end = offsets[span.start_char], offsets[span.end_char - 1] + 1
             surface = text[start:end]
             rule = CASE_SENSITIVE.get(span.text)
-            if rule is not None and not rule.fullmatch(surface):
+            if (
+                rule is not None
+                and not rule.fullmatch(surface)
+                and not _THE_BEFORE.search(text, 0, start)
+            ):
                 continue
             out.append(
                 {

@@ -65,6 +65,10 @@ def test_the_longest_name_wins(component):
 def test_us_the_country_but_not_us_the_pronoun(component):
     assert ("jurisdiction", "us") in [(e, v) for e, v, _ in extract(component, "what about the US?")]
     assert not [e for e in extract(component, "can you tell us about pay") if e[0] == "jurisdiction"]
+    # typed in lower case after "the", it is the country too
+    for text in ("do probation officers in the us work weekends", "how much do they make in the states"):
+        assert ("jurisdiction", "us") in [(e, v) for e, v, _ in extract(component, text)], text
+    assert not [e for e in extract(component, "let us know the pay") if e[0] == "jurisdiction"]
 
 
 @pytest.mark.parametrize("text,entity,value", [
