@@ -59,6 +59,9 @@ DIALOGUE_ACTS = frozenset(
 )
 DIALOGUE_ACT_CONFIDENCE = 0.8
 QUESTION_INTENT = "ask_question"
+OFF_TOPIC = "out_of_scope"
+# Acts that never ask anything: one that does, unsure, is a question the classifier misread
+PLEASANTRIES = frozenset({"greet", "goodbye", "thank"})
 # What an `inform` message tells: the person's details, or where they want to work.
 DETAILS = frozenset(
     {"age", "months", "qualification", "subject", "role", "jurisdiction", "unknown_place"}
@@ -353,18 +356,31 @@ class AnswerRetriever(GraphComponent):
         # "solve 3x + 7 = 22 for me" taken for telling us something: it tells nothing about the
         # person, so it is a question, which the bank answers or the bot says it cannot
         empty_inform = name == "inform" and not _informs(message)
+        if (
+            name in PLEASANTRIES
+            and found["score"] < self._config["claims_act"]
+            and _ASKS.search(message.get(TEXT) or "")
+        ):
+            # "capital of australia?" taken, unsure, for a goodbye: a question the bank has no
+            # answer for is off-topic (the further from the bank, the surer), not the end of
+            # the conversation
+            self._relabel(message, OFF_TOPIC, 1 - found["score"])
+            return
         if not empty_inform and (
             name not in DIALOGUE_ACTS - {"inform"} or found["score"] < self._config["claims_act"]
         ):
             return
-        question = {INTENT_NAME_KEY: QUESTION_INTENT, PREDICTED_CONFIDENCE_KEY: found["score"]}
+        self._relabel(message, QUESTION_INTENT, found["score"])
+
+    @staticmethod
+    def _relabel(message: Message, name: str, confidence: float) -> None:
+        """The message's intent becomes `name`; the classifier's guess stays in the ranking."""
+        relabelled = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
         ranking = [
-            r
-            for r in message.get(INTENT_RANKING_KEY) or []
-            if r.get(INTENT_NAME_KEY) != QUESTION_INTENT
+            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name
         ]
-        message.set(INTENT, question, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [question] + ranking, add_to_output=True)
+        message.set(INTENT, relabelled, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [relabelled] + ranking, add_to_output=True)
 
     def retrieve(
         self,

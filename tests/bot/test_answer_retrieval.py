@@ -190,6 +190,19 @@ def test_a_close_answer_takes_the_message_from_an_unsure_dialogue_act(retriever,
     assert greeting.get("intent")["name"] == "greet"
 
 
+def test_an_unsure_goodbye_that_asks_something_far_from_the_bank_is_off_topic(retriever):
+    asked = Message(data={"text": "capital of australia?", "entities": [],
+                          "intent": {"name": "goodbye", "confidence": 0.35},
+                          "intent_ranking": [{"name": "goodbye", "confidence": 0.35}]})
+    retriever.process([asked])
+    assert asked.get("intent")["name"] == "out_of_scope"
+    assert [r["name"] for r in asked.get("intent_ranking")] == ["out_of_scope", "goodbye"]
+    farewell = Message(data={"text": "right, cheers then", "entities": [],
+                             "intent": {"name": "goodbye", "confidence": 0.6}})
+    retriever.process([farewell])
+    assert farewell.get("intent")["name"] == "goodbye"
+
+
 def test_an_inform_that_tells_nothing_about_the_person_is_a_question(retriever, entities):
     told = Message(data={"text": "I'm a PSO", "entities": [{"entity": "role", "value": "pso", "role": "held"}],
                          "intent": {"name": "inform", "confidence": 0.95}})
