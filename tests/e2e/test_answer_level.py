@@ -11,10 +11,10 @@ from bot import evaluation
 
 # The figures `make eval` measured (results/eval.md), each minus two points: a change that makes
 # the bot answer fewer questions right, or decline worse, fails here. Set on the set of 550
-# conversations (76.6% right, declining 78.8% precise with 87.5% recall).
-FLOOR = 0.746
-DECLINE_PRECISION_FLOOR = 0.768
-DECLINE_RECALL_FLOOR = 0.855
+# conversations (77.2% right, declining 79.1% precise with 89.0% recall).
+FLOOR = 0.752
+DECLINE_PRECISION_FLOOR = 0.771
+DECLINE_RECALL_FLOOR = 0.87
 
 
 @pytest.fixture(scope="module")
