@@ -59,6 +59,7 @@ class Misfit:
     # names a role and no place: "what does a victim liaison officer in probation do?" is about
     # the role
     place_not_role: float = 0.06
+    exact_role: float = 0.04
 
     def __call__(
         self,
@@ -77,6 +78,11 @@ class Misfit:
         drop = 0.0
         if "place" not in params and where and where in places and where_top != "england-wales":
             drop -= self.exact_place
+        if roles - DEFAULT_ROLES and ("role" in params or roles & set(unit_roles or ())):
+            # "is Unlocked Graduates a probation scheme?": the answers about the very role named
+            # (its own facts, and those written for any role), not the probation roles most
+            # facts are about, answer it better than the rest
+            drop -= self.exact_role
         if "place" not in params:
             if places_top and where_top and where_top not in places_top:
                 drop += self.place

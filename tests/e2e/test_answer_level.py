@@ -11,10 +11,10 @@ from bot import evaluation
 
 # The figures `make eval` measured (results/eval.md), each minus two points: a change that makes
 # the bot answer fewer questions right, or decline worse, fails here. Set on the set of 550
-# conversations (77.4% right, declining 79.6% precise with 89.0% recall).
-FLOOR = 0.754
-DECLINE_PRECISION_FLOOR = 0.776
-DECLINE_RECALL_FLOOR = 0.87
+# conversations (77.7% right, declining 80.3% precise with 89.7% recall).
+FLOOR = 0.757
+DECLINE_PRECISION_FLOOR = 0.783
+DECLINE_RECALL_FLOOR = 0.877
 
 
 @pytest.fixture(scope="module")

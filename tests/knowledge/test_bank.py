@@ -135,11 +135,24 @@ def test_a_fact_for_the_place_asked_about_ranks_above_an_answer_for_any_place():
                set()) == 0
 
 
+def test_a_fact_about_the_very_role_named_ranks_above_the_rest_unless_that_role_is_the_default():
+    from knowledge.bank import Misfit
+    fit = Misfit()
+    where = ("england-wales", "england-wales")
+    unlocked = fit(*where, ("unlocked-graduate",), (), set(), set(), {"unlocked-graduate"})
+    general = fit(*where, (), (), set(), set(), {"unlocked-graduate"})
+    assert unlocked > general
+    # an answer written for any role is about it too ("what band is a youth justice worker?")
+    assert fit(*where, (), ("role",), set(), set(), {"unlocked-graduate"}) == unlocked
+    # a probation officer is who most facts are about: naming one lifts nothing
+    assert fit(*where, ("po",), (), set(), set(), {"po"}) == fit(*where, (), (), set(), set(), {"po"})
+
+
 def test_an_answer_for_any_place_moves_down_when_the_message_names_a_role_and_no_place():
     from knowledge.bank import Misfit
     fit = Misfit()
     place_unit = fit(None, None, (), ("place",), set(), set(), {"victim-liaison-officer"})
     role_unit = fit(None, None, (), ("role",), set(), set(), {"victim-liaison-officer"})
-    assert place_unit < role_unit == 0
+    assert place_unit < 0 < role_unit
     # a follow-up carrying the role from before is not penalised
     assert fit(None, None, (), ("place",), set(), set(), {"po"}, carried=True) == 0
