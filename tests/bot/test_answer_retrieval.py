@@ -177,40 +177,37 @@ def test_a_new_question_is_not_bent_towards_the_previous_one(retriever, entities
     assert found["unit"] == "home-visits" and not found.get("follow_up")
 
 
-def test_a_close_answer_takes_the_message_from_an_unsure_dialogue_act(retriever, entities):
-    message = Message(data={"text": "which pension scheme do probation staff get",
-                            "entities": [], "intent": {"name": "help", "confidence": 0.4},
-                            "intent_ranking": [{"name": "help", "confidence": 0.4}]})
+def classified(retriever, text: str, intent: str, confidence: float, entities=()) -> Message:
+    """A message the intent classifier labelled, after the retrieval component has seen it."""
+    label = {"name": intent, "confidence": confidence}
+    message = Message(data={"text": text, "entities": list(entities), "intent": label,
+                            "intent_ranking": [label]})
     retriever.process([message])
-    assert message.get("intent")["name"] == "ask_question"
-    assert [r["name"] for r in message.get("intent_ranking")] == ["ask_question", "help"]
-    greeting = Message(data={"text": "hello there", "entities": [],
-                             "intent": {"name": "greet", "confidence": 0.6}})
-    retriever.process([greeting])
-    assert greeting.get("intent")["name"] == "greet"
+    return message
+
+
+def intents(message: Message) -> list[str]:
+    return [r["name"] for r in message.get("intent_ranking")]
+
+
+def test_a_close_answer_takes_the_message_from_an_unsure_dialogue_act(retriever):
+    asked = classified(retriever, "which pension scheme do probation staff get", "help", 0.4)
+    assert intents(asked) == ["ask_question", "help"]
+    assert classified(retriever, "hello there", "greet", 0.6).get("intent")["name"] == "greet"
 
 
 def test_an_unsure_goodbye_that_asks_something_far_from_the_bank_is_off_topic(retriever):
-    asked = Message(data={"text": "capital of australia?", "entities": [],
-                          "intent": {"name": "goodbye", "confidence": 0.35},
-                          "intent_ranking": [{"name": "goodbye", "confidence": 0.35}]})
-    retriever.process([asked])
-    assert asked.get("intent")["name"] == "out_of_scope"
-    assert [r["name"] for r in asked.get("intent_ranking")] == ["out_of_scope", "goodbye"]
-    farewell = Message(data={"text": "right, cheers then", "entities": [],
-                             "intent": {"name": "goodbye", "confidence": 0.6}})
-    retriever.process([farewell])
+    assert intents(classified(retriever, "capital of australia?", "goodbye", 0.35)) == [
+        "out_of_scope", "goodbye"]
+    farewell = classified(retriever, "right, cheers then", "goodbye", 0.6)
     assert farewell.get("intent")["name"] == "goodbye"
 
 
-def test_an_inform_that_tells_nothing_about_the_person_is_a_question(retriever, entities):
-    told = Message(data={"text": "I'm a PSO", "entities": [{"entity": "role", "value": "pso", "role": "held"}],
-                         "intent": {"name": "inform", "confidence": 0.95}})
-    retriever.process([told])
+def test_an_inform_that_tells_nothing_about_the_person_is_a_question(retriever):
+    told = classified(retriever, "I'm a PSO", "inform", 0.95,
+                      [{"entity": "role", "value": "pso", "role": "held"}])
     assert told.get("intent")["name"] == "inform" and told.get(RETRIEVAL) is None
-    empty = Message(data={"text": "solve 3x + 7 = 22 for me", "entities": [],
-                          "intent": {"name": "inform", "confidence": 0.9}})
-    retriever.process([empty])
+    empty = classified(retriever, "solve 3x + 7 = 22 for me", "inform", 0.9)
     assert empty.get("intent")["name"] == "ask_question" and empty.get(RETRIEVAL) is not None
 
 
