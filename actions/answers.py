@@ -47,6 +47,12 @@ FORM_ENTITY = {
     "months_service": "months",
     "jurisdiction": "jurisdiction",
 }
+# A person saying they are under supervision themselves, not on a job's probationary period
+_SAYS_ON_PROBATION = re.compile(
+    r"\b(?:i'?m|im|i am)\s+(?:\w+\s+)?on\s+(?:probation|licence|license|parole)\b"
+    r"(?!\s+(?:at work|in (?:my|the|a) (?:job|post|role)|period))",
+    re.I,
+)
 # Words that carry no question of their own in a follow-up ("and in London?").
 _FOLLOW_UP_WORDS = frozenset(
     "and what about how for in a an the one ones there then that those them of at with as is are "
@@ -238,6 +244,12 @@ class ActionAnswer(Action):
             if answer is not None:
                 return self._send(dispatcher, tracker, answer, follow, about, events)
         margin = DIALOGUE_ACT_MARGIN.get(intent, 0.0)
+        if intent == "own_probation" and _SAYS_ON_PROBATION.search(
+            tracker.latest_message.get("text") or ""
+        ):
+            # "I'm on probation in Ohio, can I drive to Michigan?" names two states whose facts
+            # score well; the person has said the question is about their own order
+            margin = 1.0
         mid_conversation = bool(tracker.get_slot("unit") or tracker.get_slot("topic"))
         if intent == "out_of_scope" and mid_conversation:
             margin = 0.0  # mid-conversation, "how long would that take me?" is a follow-up

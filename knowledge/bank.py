@@ -99,6 +99,10 @@ class Misfit:
             if carried and roles & DEFAULT_ROLES
             else (roles or DEFAULT_ROLES)
         )
-        if unit_roles and "role" not in params and not allowed & set(unit_roles):
+        # the roles a question naming none is about are England and Wales's; asked about
+        # another country ("NY probation jobs: is there a written test?"), that country's own
+        # roles are the ones meant
+        elsewhere = not roles and where_top in places_top - {"england-wales"}
+        if unit_roles and "role" not in params and not allowed & set(unit_roles) and not elsewhere:
             drop += self.role
         return -drop

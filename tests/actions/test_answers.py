@@ -159,6 +159,17 @@ def test_own_probation_wins_only_over_a_weak_match(say):
     assert "18" in messages[0]["text"]
 
 
+def test_someone_who_says_they_are_on_probation_gets_the_own_order_reply_however_close_a_fact(say):
+    tracker = say("I'm on probation in Ohio. Can I drive to Michigan for the weekend?",
+                  "own_probation", retrieval=_found("min-age", 0.95))
+    messages, _ = run(ActionAnswer(), tracker)
+    assert messages[0]["response"] == "utter_own_probation"
+    # a job's probationary period is not a probation order
+    tracker = say("I'm on probation at work as a new PSO, can I apply for PQiP?", "own_probation",
+                  retrieval=_found("min-age", 0.95))
+    assert "18" in run(ActionAnswer(), tracker)[0][0]["text"]
+
+
 def test_two_questions_in_one_get_both_answers_in_order(say):
     found = _found("min-age", 0.7)
     found["parts"] = [{"unit": "min-age", "score": 0.8, "text": "how old", "entities": []},

@@ -148,6 +148,18 @@ def test_a_fact_about_the_very_role_named_ranks_above_the_rest_unless_that_role_
     assert fit(*where, ("po",), (), set(), set(), {"po"}) == fit(*where, (), (), set(), set(), {"po"})
 
 
+def test_a_question_naming_another_country_and_no_role_is_about_that_countrys_own_roles():
+    from knowledge.bank import Misfit
+    fit = Misfit()
+    # "NY probation jobs: is there a written test?" is about New York's probation officers
+    new_york = fit("us-new-york", "us", ("us-probation-officer",), (), {"us-new-york"}, {"us"},
+                   set())
+    england = fit("england-wales", "england-wales", ("po",), (), {"us-new-york"}, {"us"}, set())
+    assert new_york > 0 > england
+    # with no place named, a US role's fact is still not what "what's the written test?" means
+    assert fit("us-new-york", "us", ("us-probation-officer",), (), set(), set(), set()) < 0
+
+
 def test_an_answer_for_any_place_moves_down_when_the_message_names_a_role_and_no_place():
     from knowledge.bank import Misfit
     fit = Misfit()
