@@ -60,6 +60,10 @@ class Misfit:
     # the role
     place_not_role: float = 0.06
     exact_role: float = 0.04
+    # a unit only about other roles than a probation officer's, when the message names none:
+    # "is there a scheme to get ex-forces people into probation jobs?" is answered by the scheme
+    # for PSOs, unless a fact about probation officers answers it as well
+    default_role: float = 0.1
 
     def __call__(
         self,
@@ -104,5 +108,5 @@ class Misfit:
         # roles are the ones meant
         elsewhere = not roles and where_top in places_top - {"england-wales"}
         if unit_roles and "role" not in params and not allowed & set(unit_roles) and not elsewhere:
-            drop += self.role
+            drop += self.role if roles else self.default_role
         return -drop

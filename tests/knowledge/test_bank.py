@@ -160,6 +160,16 @@ def test_a_question_naming_another_country_and_no_role_is_about_that_countrys_ow
     assert fit("us-new-york", "us", ("us-probation-officer",), (), set(), set(), set()) < 0
 
 
+def test_a_fact_about_pso_posts_only_drops_less_for_a_question_naming_no_role_than_naming_a_po():
+    from knowledge.bank import Misfit
+    fit = Misfit()
+    where = ("england-wales", "england-wales")
+    # "is there a scheme to get ex-forces people into probation jobs?" (the scheme is for PSOs)
+    unnamed = fit(*where, ("pso",), (), set(), set(), set())
+    named_po = fit(*where, ("pso",), (), set(), set(), {"po"})
+    assert named_po < unnamed < fit(*where, ("po",), (), set(), set(), set())
+
+
 def test_an_answer_for_any_place_moves_down_when_the_message_names_a_role_and_no_place():
     from knowledge.bank import Misfit
     fit = Misfit()
