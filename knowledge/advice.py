@@ -5,6 +5,8 @@ says so and points to where to look, rather than guessing."""
 
 from __future__ import annotations
 
+import re
+
 from typing import Callable
 
 from knowledge.answer import Answer, Suggestion
@@ -451,7 +453,12 @@ class Advisor:
         ).suggest(*self._role_suggestions(role, "overview"))
 
     def _caseload(self, role: RoleView, jurisdiction, other) -> Answer:
-        facts = self._facts(("caseload", "risk"), role, limit=2)
+        # "how many cases does a PO have?" wants a number: the role's caseload fact that gives
+        # one, before those on how workload is weighed; the risk the cases carry answers only
+        # where no caseload fact does
+        facts = self._facts("caseload", role, limit=8)
+        counted = [f for f in facts if re.search(r"\b\d{1,3}\b(?!\s*%)", f.text)]
+        facts = (counted or facts)[:1] or self._facts("risk", role, limit=1)
         return self._from_facts(
             facts, "caseload", f"caseload figures for the {role.name} role", jurisdiction, role
         ).suggest(*self._role_suggestions(role, "caseload"))

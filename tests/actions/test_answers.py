@@ -380,3 +380,10 @@ def test_a_local_offices_contact_is_not_a_request_for_a_plan(say):
     tracker = say("I want to become a probation officer, where do I start?", "plan_route",
                   retrieval=_found("recruitment-contact", ANSWER + 0.05))
     assert run(ActionPlanOrAnswer(), tracker)[1].get("wants_plan") is True
+
+
+def test_how_many_cases_gets_the_roles_caseload_figure_not_how_workload_is_weighed(say):
+    tracker = say("how many cases does a probation officer normally have?", "ask_question",
+                  retrieval=_found("role-caseload", ANSWER + 0.2))
+    text = run(ActionAnswer(), tracker)[0][0]["text"]
+    assert "40" in text and "Workload Measurement Tool" not in text and "MAPPA" not in text
