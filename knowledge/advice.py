@@ -6,7 +6,6 @@ says so and points to where to look, rather than guessing."""
 from __future__ import annotations
 
 import re
-
 from typing import Callable
 
 from knowledge.answer import Answer, Suggestion
