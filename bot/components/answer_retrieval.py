@@ -92,6 +92,8 @@ _LEANS_BACK = re.compile(
 RECENT = 512  # messages whose vectors are kept for the follow-ups that come after them
 _SHORT = 4  # words: "how long's the degree?" is about something said before
 # The sentences of a message: up to a full stop, question or exclamation mark and a space
+# a year as people write it in a question about pay awards or figures ("2025-26" names 2025)
+_YEAR = re.compile(r"\b((?:19[5-9]|20[0-4])\d)\b")
 _SENTENCE = re.compile(r"\S.*?(?:[.?!](?=\s)|$)", re.S)
 
 
@@ -249,6 +251,8 @@ class AnswerRetriever(GraphComponent):
             "answer_spelling_weight": 0.5,
             # a long message's question alone must beat the whole message by this to be taken
             "focus_margin": 0.1,
+            # how much a fact naming the year a message names moves up
+            "year_weight": 0.1,
         }
 
     @classmethod
@@ -578,7 +582,7 @@ class AnswerRetriever(GraphComponent):
         weight = self._config["meaning_weight"]
         per_row = weight * meaning + (1 - weight) * spelling
         per_unit = np.maximum.reduceat(per_row, index["starts"])
-        adjustments = self._adjustments(entities)
+        adjustments = self._adjustments(entities) + self._dated(text)
         per_unit = per_unit + adjustments
         order = np.argsort(-per_unit)
         units = index["units"]
@@ -666,6 +670,20 @@ class AnswerRetriever(GraphComponent):
         weight = self._config["previous_weight"]
         combined = lexical[0] + weight * lexical[1]
         return float(np.sqrt(combined.multiply(combined).sum())) or 1.0
+
+    def _dated(self, text: str) -> np.ndarray:
+        """A message naming a year ("what pay rise was offered for 2025-26?") is about the facts
+        that name it, not the same kind of fact for another year, which reads much the same."""
+        index = self.index
+        assert index is not None, "the component is trained or loaded before it ranks"
+        lift = np.zeros(len(index["units"]), dtype=np.float32)
+        years = set(_YEAR.findall(text))
+        if years and self._config["year_weight"]:
+            for i, unit in enumerate(index["units"]):
+                named = set(unit.get("years") or ())
+                if named:  # the year asked about, or only others
+                    lift[i] = self._config["year_weight"] * (1 if years & named else -1)
+        return lift
 
     def _adjustments(self, entities: List[Dict[str, Any]]) -> np.ndarray:
         """Re-rank by the role and place the message names: a unit that holds in another
@@ -758,6 +776,7 @@ def _read_bank(facts_dir: Path) -> Dict[str, Any]:
                 "roles": list(unit.roles),
                 "questions": questions,
                 "answer": mask(text, names.extract(text)) if text else "",
+                "years": sorted(set(_YEAR.findall(text or ""))),
             }
         )
     return {

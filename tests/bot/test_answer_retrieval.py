@@ -406,3 +406,31 @@ def test_a_long_messages_question_is_read_on_its_own_when_that_is_nearer(retriev
     assert retriever.rank(text, entities(text))[0][1] < 0.45
     found = ask(retriever, entities, text)
     assert found["unit"] == "pension" and found["score"] > 0.52
+
+
+# Two pay awards whose questions read alike apart from the year
+AWARDS_BANK = SMALL_BANK.split("facts:")[0] + """facts:
+  - id: award-2021
+    topic: pay_context
+    jurisdiction: england-wales
+    text: "For 2021-22 the employer offered most staff no rise."
+    source: s
+    as_of: 2022
+    questions: [what pay rise did probation staff get in 2021, was pay frozen in 2021, what happened with pay in 2021, did staff get a pay rise]
+  - id: offer-2025
+    topic: pay_context
+    jurisdiction: england-wales
+    text: "In January 2026 HMPPS put 4% on the table for 2025-26."
+    source: s
+    as_of: 2026
+    questions: [what pay offer has been made to probation staff, latest pay rise offered]
+"""
+
+
+def test_a_question_naming_a_year_gets_the_fact_for_that_year(tmp_path):
+    question = "What pay rise did the employer offer probation staff for 2025-26?"
+    dated = retriever_for(tmp_path / "a", AWARDS_BANK)
+    undated = retriever_for(tmp_path / "b", AWARDS_BANK, year_weight=0)
+    assert dated.retrieve(question, [])["unit"] == "offer-2025"
+    assert undated.retrieve(question, [])["unit"] == "award-2021"
+    assert dated.retrieve("did staff get a pay rise in 2021?", [])["unit"] == "award-2021"
