@@ -22,12 +22,15 @@ CACHE_DIR = Path(__file__).resolve().parents[2] / "var" / "encoders"
 REMEMBERED = 30_000  # texts whose vectors are kept between trainings, per encoder
 
 
-def mapped(source: Path, build: Callable[[], Dict[str, np.ndarray]]) -> Dict[str, np.ndarray]:
+def mapped(
+    source: Path, build: Callable[[], Dict[str, np.ndarray]], layout: str = ""
+) -> Dict[str, np.ndarray]:
     """The arrays `build` makes from `source`, mapped from the cache; `build` runs only when the
-    cache lacks them for this exact source file (its size and modification time name it)."""
+    cache lacks them for this exact source file (its size and modification time name it) and
+    `layout` (what `build` makes of it)."""
     stat = source.stat()
     key = hashlib.sha256(
-        f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+        f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{layout}".encode()
     ).hexdigest()[:16]
     return _mapped(CACHE_DIR / f"{source.stem}-{key}", build)
 

@@ -27,3 +27,15 @@ def test_an_unreadable_store_means_encoding_everything(tmp_path, monkeypatch):
     (tmp_path / "enc-vectors.npz").write_bytes(b"not an archive")
     vectors = weight_cache.remembered_vectors("enc", ["x", "yy"], lambda t: np.ones((len(t), 3)))
     assert vectors.shape == (2, 3)
+
+
+def test_weights_laid_out_anew_are_not_mapped_from_the_old_layouts_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(weight_cache, "CACHE_DIR", tmp_path / "cache")
+    source = tmp_path / "model.zip"
+    source.write_bytes(b"weights")
+    old = weight_cache.mapped(source, lambda: {"query": np.ones(2)})
+    new = weight_cache.mapped(source, lambda: {"qkv": np.ones(6)}, layout="qkv-joined")
+    assert set(old) == {"query"} and set(new) == {"qkv"}
+    # the same layout again is mapped, not built
+    again = weight_cache.mapped(source, lambda: {"built": np.zeros(1)}, layout="qkv-joined")
+    assert set(again) == {"qkv"}
