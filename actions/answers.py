@@ -301,7 +301,7 @@ class ActionAnswer(Action):
                 answer = None
             if (
                 answer is not None
-                and unit.kind == "fact"
+                and (unit.kind == "fact" or "place" in unit.params)
                 and _LOCAL_DETAIL.search(text)
                 and any(
                     place.lower() not in answer.text.lower() for place in _localities(adv, tracker)

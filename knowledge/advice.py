@@ -803,7 +803,12 @@ class Advisor:
     def _outlook(self, role, jurisdiction, other) -> Answer:
         top = self._top(jurisdiction)
         topics = ("outlook", "employment") if top == "us" else ("staffing", "outlook")
-        facts = [f for f in self.kb.facts(topics, jurisdiction=top) if f.jurisdiction == top][:1]
+        # the outlook for the whole service: a fact about one kind of post (YOT secondments)
+        # answers only when nothing general does
+        facts = sorted(
+            (f for f in self.kb.facts(topics, jurisdiction=top) if f.jurisdiction == top),
+            key=lambda f: (bool(f.roles), _RELIABILITY_ORDER.get(f.source.reliability, 3)),
+        )[:1]
         return self._from_facts(facts, "outlook", "job-outlook figures there", top).suggest(
             Suggestion.unit("What about in the US?", "job-outlook", jurisdiction="us")
             if top != "us"

@@ -387,3 +387,17 @@ def test_how_many_cases_gets_the_roles_caseload_figure_not_how_workload_is_weigh
                   retrieval=_found("role-caseload", ANSWER + 0.2))
     text = run(ActionAnswer(), tracker)[0][0]["text"]
     assert "40" in text and "Workload Measurement Tool" not in text and "MAPPA" not in text
+
+
+def test_the_job_outlook_is_the_whole_services_not_one_kind_of_posts(say):
+    tracker = say("are they short of probation staff?", "ask_question",
+                  retrieval=_found("job-outlook", ANSWER + 0.2))
+    text = run(ActionAnswer(), tracker)[0][0]["text"]
+    assert "youth" not in text.lower() and "staff" in text.lower()
+
+
+def test_one_towns_hiring_is_not_answered_with_the_whole_countrys_outlook(say):
+    tracker = say("is the swindon probation office hiring at the moment?", "ask_question",
+                  retrieval=_found("job-outlook", ANSWER + 0.2))
+    messages, slots = run(ActionAnswer(), tracker)
+    assert "I don't have" in messages[0]["text"] and slots.get("unit") != "job-outlook"
