@@ -31,6 +31,13 @@ TOP_LEVEL = ("england-wales", "scotland", "northern-ireland", "us")
 _RELIABILITY_ORDER = {"official": 0, "secondary": 1, "low": 2}
 
 
+# How a fact written as the answer to a question of its own begins
+_REPLY_OPENING = re.compile(
+    r"(?:yes|no|possibly|partly|it is possible|it can|not directly|less so|usually|after)\b",
+    re.I,
+)
+
+
 def _by_reliability(facts: list[FactView]) -> list[FactView]:
     """Official sources first, low-reliability ones last; otherwise the files' order."""
     return sorted(facts, key=lambda f: _RELIABILITY_ORDER.get(f.source.reliability, 3))
@@ -488,7 +495,12 @@ class Advisor:
 
     def _progression(self, role: RoleView, jurisdiction, other) -> Answer:
         nexts = self.kb.progression(role.id)
-        facts = self._facts("progression", role, role.jurisdiction, limit=1)
+        # after "people usually move on to ...", the fact describing the whole ladder (it names
+        # the most roles), not one answering a question of its own ("Yes, in principle. Probation
+        # staff can go on secondment")
+        facts = self._facts("progression", role, role.jurisdiction, limit=20)
+        facts = sorted(facts, key=lambda f: (bool(_REPLY_OPENING.match(f.text)), -len(f.roles)))
+        facts = facts[:1]
         if not nexts and not facts:
             return self.unknown(
                 f"progression routes from the {role.name} role", role.jurisdiction, "progression"

@@ -401,3 +401,11 @@ def test_one_towns_hiring_is_not_answered_with_the_whole_countrys_outlook(say):
                   retrieval=_found("job-outlook", ANSWER + 0.2))
     messages, slots = run(ActionAnswer(), tracker)
     assert "I don't have" in messages[0]["text"] and slots.get("unit") != "job-outlook"
+
+
+def test_where_a_role_leads_is_the_ladder_not_a_yes_to_some_other_question(say):
+    tracker = say("where can a probation officer go from there?", "ask_question",
+                  retrieval=_found("role-progression", ANSWER + 0.2))
+    text = run(ActionAnswer(), tracker)[0][0]["text"]
+    assert "senior probation officer" in text.lower()
+    assert "Yes." not in text and "Returners" not in text
