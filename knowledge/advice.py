@@ -33,7 +33,7 @@ _RELIABILITY_ORDER = {"official": 0, "secondary": 1, "low": 2}
 
 # How a fact written as the answer to a question of its own begins
 _REPLY_OPENING = re.compile(
-    r"(?:yes|no|possibly|partly|it is possible|it can|not directly|less so|usually|after)\b",
+    r"(?:yes|no|possibly|partly|it is possible|not directly|less so)\b",
     re.I,
 )
 
@@ -290,6 +290,9 @@ class Advisor:
     ) -> Answer:
         if not facts:
             return self.unknown(what, jurisdiction or (role.jurisdiction if role else None), topic)
+        # a fact written as the answer to a question of its own ("No. The Level 3 qualification
+        # is not needed to apply") reads as a non sequitur after the first
+        facts = facts[:1] + [f for f in facts[1:] if not _REPLY_OPENING.match(f.text)]
         text = " ".join(([lead] if lead else []) + [f.text for f in facts])
         return Answer(text, topic=topic).cite(*facts)
 

@@ -1,6 +1,8 @@
 """What a person sees from action_answer."""
 from __future__ import annotations
 
+import re
+
 from actions.answers import ANSWER, ActionAnswer, ActionPlanOrAnswer
 from tests.actions.conftest import run
 
@@ -409,3 +411,11 @@ def test_where_a_role_leads_is_the_ladder_not_a_yes_to_some_other_question(say):
     text = run(ActionAnswer(), tracker)[0][0]["text"]
     assert "senior probation officer" in text.lower()
     assert "Yes." not in text and "Returners" not in text
+
+
+def test_a_composed_answer_does_not_splice_in_a_yes_or_no_meant_for_another_question(say):
+    tracker = say("what do I need to become a PSO?", "ask_question",
+                  retrieval=_found("role-entry", ANSWER + 0.2))
+    text = run(ActionAnswer(), tracker)[0][0]["text"]
+    assert "GCSE" in text
+    assert not re.search(r"[.!?] (Yes|No|Possibly|Partly)[.,]", text)
