@@ -33,7 +33,7 @@ _RELIABILITY_ORDER = {"official": 0, "secondary": 1, "low": 2}
 
 # How a fact written as the answer to a question of its own begins
 _REPLY_OPENING = re.compile(
-    r"(?:yes|no|possibly|partly|it is possible|not directly|less so)\b",
+    r"(?:yes|no|possibly|partly|it is possible|it can|not directly|less so)\b",
     re.I,
 )
 
@@ -822,7 +822,13 @@ class Advisor:
         # answers only when nothing general does
         facts = sorted(
             (f for f in self.kb.facts(topics, jurisdiction=top) if f.jurisdiction == top),
-            key=lambda f: (bool(f.roles), _RELIABILITY_ORDER.get(f.source.reliability, 3)),
+            # and one with a figure (the growth rate) before one without
+            key=lambda f: (
+                bool(f.roles),
+                bool(_REPLY_OPENING.match(f.text)),
+                not re.search(r"\d", f.text),
+                _RELIABILITY_ORDER.get(f.source.reliability, 3),
+            ),
         )[:1]
         return self._from_facts(facts, "outlook", "job-outlook figures there", top).suggest(
             Suggestion.unit("What about in the US?", "job-outlook", jurisdiction="us")
