@@ -231,6 +231,8 @@ class AnswerRetriever(GraphComponent):
             "meaning_weight": 0.55,  # the rest is the character n-gram score
             "ranking_length": 10,
             "part_threshold": 0.5,  # each part of a two-question message must score this
+            # and not this far below the whole message read as one question
+            "part_margin": 0.1,
             "rerank_top": 10,  # the first stage's best units that MiniLM re-ranks (0: none)
             "rerank_weight": 0.45,  # MiniLM's share of the final score
             "sure": 0.75,  # a first-stage best this high, this far ahead of the
@@ -497,6 +499,12 @@ class AnswerRetriever(GraphComponent):
         found = self._parts_at([m.span() for m in _SPLIT.finditer(text)], text, entities)
         if not found:
             found = self._parts_at(_plain_and(text, entities), text, entities)
+        others = [f for f in found if f["unit"] != best[0]]
+        if found and all(best[1] - f["score"] > self._config["part_margin"] for f in others):
+            # "How safe is it when you're out on your own? Has the union said anything about
+            # lone working?": the whole message finds its answer far more surely than the parts
+            # find theirs, so it is one question asked twice
+            return []
         return found
 
     def _parts_at(

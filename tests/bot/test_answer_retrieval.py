@@ -434,3 +434,42 @@ def test_a_question_naming_a_year_gets_the_fact_for_that_year(tmp_path):
     assert dated.retrieve(question, [])["unit"] == "offer-2025"
     assert undated.retrieve(question, [])["unit"] == "award-2021"
     assert dated.retrieve("did staff get a pay rise in 2021?", [])["unit"] == "award-2021"
+
+
+# One worry asked twice, each sentence nearer a neighbouring answer than the whole message is
+SAFETY_BANK = SMALL_BANK.split("facts:")[0] + """facts:
+  - id: lone-working
+    topic: working_conditions
+    jurisdiction: england-wales
+    text: "Staff follow lone-working rules and carry alarms."
+    source: s
+    as_of: 2024
+    questions: [is it safe working alone in probation, do probation staff work on their own,
+                what do unions say about lone working safety, is lone working dangerous,
+                how safe is it out on your own on home visits]
+  - id: overview
+    topic: overview
+    jurisdiction: england-wales
+    text: "Probation supervises people on community sentences and licence."
+    source: s
+    as_of: 2024
+    questions: [how is probation work organised, what does the probation service do, what do probation staff do all day]
+  - id: unions
+    topic: working_conditions
+    jurisdiction: england-wales
+    text: "Napo, UNISON and GMB represent probation staff."
+    source: s
+    as_of: 2024
+    questions: [which unions represent probation staff, is there a union for probation, what has the union said about pay]
+"""
+
+
+def test_one_question_asked_twice_is_not_split_into_two_neighbours(tmp_path):
+    question = ("How safe is probation work when you're out on your own a lot? "
+                "Has the union said anything about lone working?")
+    found = retriever_for(tmp_path / "a", SAFETY_BANK).retrieve(question, [])
+    assert found["unit"] == "lone-working" and "parts" not in found
+    # a real two-in-one message still gets both answers
+    found = retriever_for(tmp_path / "b", SAFETY_BANK).retrieve(
+        "which unions represent probation staff? and do probation staff work on their own?", [])
+    assert [p["unit"] for p in found.get("parts", [])] == ["unions", "lone-working"]
