@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable, Dict
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_DIR = Path(__file__).resolve().parents[2] / "var" / "encoders"
 REMEMBERED = 30_000  # texts whose vectors are kept between trainings, per encoder
+KEEP_LATEST = 3  # mapped folders of each kind (trained indexes, weights) kept
 
 
 def mapped(
@@ -47,24 +49,53 @@ def shared(label: str, arrays: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
 def _mapped(folder: Path, build: Callable[[], Dict[str, np.ndarray]]) -> Dict[str, np.ndarray]:
     done = folder / "complete"
     if not done.exists():
-        arrays = build()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for name, array in arrays.items():
-                handle, temporary = tempfile.mkstemp(dir=folder, suffix=".npy")
-                with os.fdopen(handle, "wb") as out:
-                    np.save(out, np.ascontiguousarray(array))
-                os.replace(temporary, folder / f"{name}.npy")
-            done.write_text("\n".join(sorted(arrays)))
-        except OSError as error:
-            logger.warning(
-                "cannot cache encoder weights in %s (%s); each process keeps its own copy",
-                folder,
-                error,
-            )
+        arrays = _written(folder, build)
+        if arrays is not None:
             return arrays
-    names = done.read_text().split()
-    return {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in names}
+        _prune(folder)
+    try:
+        names = done.read_text().split()
+        return {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in names}
+    except OSError:  # pruned by another process between the check and the read
+        return build()
+
+
+def _prune(folder: Path) -> None:
+    """Every training maps a new index, and a new weights file or layout maps new weights:
+    keep the newest few of each kind, so that the folder does not grow with each retraining.
+    A process still mapping a removed file keeps its pages; the files go when it lets go."""
+    kind = folder.name.rsplit("-", 1)[0]
+    siblings = [p for p in folder.parent.glob(f"{kind}-*") if p.is_dir()]
+    if len(siblings) <= KEEP_LATEST:
+        return
+    siblings.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in siblings[KEEP_LATEST:]:
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _written(
+    folder: Path, build: Callable[[], Dict[str, np.ndarray]]
+) -> Dict[str, np.ndarray] | None:
+    """Builds the arrays and writes them to `folder`; returns them only when they could not be
+    written (each process then keeps its own copy in memory)."""
+    arrays = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, array in arrays.items():
+            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".npy")
+            with os.fdopen(handle, "wb") as out:
+                np.save(out, np.ascontiguousarray(array))
+            os.replace(temporary, folder / f"{name}.npy")
+        (folder / "complete").write_text("\n".join(sorted(arrays)))
+    except OSError as error:
+        logger.warning(
+            "cannot cache encoder weights in %s (%s); each process keeps its own copy",
+            folder,
+            error,
+        )
+        return arrays
+    return None
 
 
 def remembered_vectors(

@@ -39,3 +39,20 @@ def test_weights_laid_out_anew_are_not_mapped_from_the_old_layouts_cache(tmp_pat
     # the same layout again is mapped, not built
     again = weight_cache.mapped(source, lambda: {"built": np.zeros(1)}, layout="qkv-joined")
     assert set(again) == {"qkv"}
+
+
+def test_only_the_newest_few_indexes_are_kept_as_the_bot_is_retrained(tmp_path, monkeypatch):
+    monkeypatch.setattr(weight_cache, "CACHE_DIR", tmp_path)
+    for n in range(weight_cache.KEEP_LATEST + 3):
+        weight_cache.shared("answer-index", {"v": np.full(3, n)})
+    kept = sorted(tmp_path.glob("answer-index-*"))
+    assert len(kept) == weight_cache.KEEP_LATEST
+    # the index just trained is among them and still reads back
+    latest = weight_cache.shared("answer-index", {"v": np.full(3, weight_cache.KEEP_LATEST + 2)})
+    assert latest["v"][0] == weight_cache.KEEP_LATEST + 2
+    # another kind of folder is not touched by an index's pruning
+    weights = tmp_path / "w.zip"
+    weights.write_bytes(b"x")
+    weight_cache.mapped(weights, lambda: {"w": np.ones(1)})
+    weight_cache.shared("answer-index", {"v": np.full(3, -1)})
+    assert len(list(tmp_path.glob("w-*"))) == 1
