@@ -100,6 +100,46 @@ def train(force: bool = False, quiet: bool = False) -> int:
     args = ["train", "--out", str(cfg.models_dir), "--quiet"]
     if force:
         args.append("--force")
+    warmer = _warm_encoders()
+    try:
+        code = _train(args, quiet)
+    finally:
+        _finish(warmer)
+    if code == 0:
+        trained = latest_model(cfg.models_dir)
+        if trained is not None:
+            _fingerprint_file(trained).write_text(fingerprint + "\n")
+        prune_models(cfg.models_dir, cfg.keep_models)
+    return code
+
+
+def _warm_encoders() -> subprocess.Popen | None:
+    """MiniLM's vectors of the bank's texts, encoded beside Rasa's training of the other
+    components, which keep one core busy: on a fresh machine, encoding the whole bank after
+    them took longer than all the rest of the training. The retrieval component, when Rasa
+    reaches it, waits for these vectors instead of encoding them again (weight_cache); with
+    every vector already kept, the warmer finds nothing to do."""
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "warm-encoders"],
+            env=_env(),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None  # the retrieval component encodes what it needs itself
+
+
+def _finish(warmer: subprocess.Popen | None) -> None:
+    if warmer is None:
+        return
+    if warmer.poll() is None:
+        warmer.terminate()  # training ended first (it failed): the vectors are not needed now
+    warmer.wait()
+
+
+def _train(args: list[str], quiet: bool) -> int:
     if quiet:
         path, log = console.log_file("train")
         print(f"Training a model (a few minutes); progress in {console.shown(path)}", flush=True)
@@ -107,14 +147,8 @@ def train(force: bool = False, quiet: bool = False) -> int:
             code = _rasa(*args, stdout=log, stderr=subprocess.STDOUT).returncode
         if code != 0:
             print(console.tail(path), file=sys.stderr)
-    else:
-        code = _rasa(*args).returncode
-    if code == 0:
-        trained = latest_model(cfg.models_dir)
-        if trained is not None:
-            _fingerprint_file(trained).write_text(fingerprint + "\n")
-        prune_models(cfg.models_dir, cfg.keep_models)
-    return code
+        return code
+    return _rasa(*args).returncode
 
 
 def _models(models_dir: Path) -> list[Path]:
@@ -453,7 +487,18 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "command", choices=["kb", "train", "run", "shell", "validate", "eval", "review", "purge"]
+        "command",
+        choices=[
+            "kb",
+            "train",
+            "run",
+            "shell",
+            "validate",
+            "eval",
+            "review",
+            "purge",
+            "warm-encoders",
+        ],
     )
     parser.add_argument("--force", action="store_true", help="train even if nothing changed")
     args = parser.parse_args(argv)
@@ -465,4 +510,12 @@ def main(argv: list[str] | None = None) -> int:
         "validate": validate,
         "eval": evaluate,
         "purge": retention.main,
+        "warm-encoders": _warm_encoder_cache,
     }[args.command]()
+
+
+def _warm_encoder_cache() -> int:
+    from bot.components.answer_retrieval import warm_encoder_cache
+
+    warm_encoder_cache()
+    return 0

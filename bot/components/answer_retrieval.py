@@ -805,16 +805,36 @@ def _lexical_rows(vectorizer: HashingVectorizer, texts: List[str], idf: np.ndarr
     return counts
 
 
+def _reranked_texts(bank: Dict[str, Any]) -> tuple:
+    """What MiniLM encodes for the index: every question of the units that have any, and each
+    such unit's text ("-" for a composed unit, which has none)."""
+    units = [u for u in bank["units"] if u["questions"]]
+    return (
+        units,
+        [q for u in units for q in u["questions"]],
+        [u.get("answer") or "" for u in units],
+    )
+
+
+def warm_encoder_cache(facts_dir: Optional[Path] = None) -> int:
+    """Encodes the bank's texts that MiniLM has not seen, into the vectors kept between
+    trainings; `make train` runs this beside Rasa's training of the other components, so that a
+    first training on a fresh machine does not encode the whole bank after them."""
+    _, rows, answers = _reranked_texts(_bank({"facts_dir": facts_dir}))
+    reranker = shared_minilm()
+    remembered_vectors(f"{reranker.label}-questions", rows, reranker.encode)
+    remembered_vectors(f"{reranker.label}-answers", [a or "-" for a in answers], reranker.encode)
+    return len(rows) + len(answers)
+
+
 def build_index(
     bank: Dict[str, Any], encoder: Encoder, vectorizer: HashingVectorizer, reranker: MiniLM
 ) -> Dict[str, Any]:
-    units = [u for u in bank["units"] if u["questions"]]
-    rows = [q for u in units for q in u["questions"]]
+    units, rows, answers = _reranked_texts(bank)
     starts = np.cumsum([0] + [len(u["questions"]) for u in units[:-1]]).astype(np.int64)
     counts = vectorizer.transform(rows)
     document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = (np.log((1 + len(rows)) / (1 + document_frequency)) + 1).astype(np.float32)
-    answers = [u.get("answer") or "" for u in units]
     return {
         "units": [{k: v for k, v in u.items() if k not in ("questions", "answer")} for u in units],
         "questions": rows,

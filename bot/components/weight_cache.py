@@ -7,13 +7,15 @@ read-only. Where the directory cannot be written, the arrays are kept in memory 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Callable, Dict, Iterator
 
 import numpy as np
 
@@ -106,6 +108,31 @@ def remembered_vectors(
     one file per encoder (`label` names the encoder and its weights), rewritten whole under a
     temporary name; where it cannot be read or written, every text is encoded."""
     path = CACHE_DIR / f"{label}-vectors.npz"
+    with _locked(CACHE_DIR / f"{label}.lock"):
+        # one process at a time: a training waits for `make train`'s warmer (bot/cli.py)
+        # rather than encoding the same texts beside it
+        return _remembered(path, texts, encode)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except OSError:
+        yield  # an unwritable cache: nothing shared to guard
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remembered(
+    path: Path, texts: list[str], encode: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
     keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
     known: Dict[str, np.ndarray] = {}
     try:

@@ -56,3 +56,26 @@ def test_only_the_newest_few_indexes_are_kept_as_the_bot_is_retrained(tmp_path, 
     weight_cache.mapped(weights, lambda: {"w": np.ones(1)})
     weight_cache.shared("answer-index", {"v": np.full(3, -1)})
     assert len(list(tmp_path.glob("w-*"))) == 1
+
+
+def test_a_training_waits_for_the_warmer_instead_of_encoding_the_same_texts_again(
+    tmp_path, monkeypatch
+):
+    import threading
+    import time
+
+    monkeypatch.setattr(weight_cache, "CACHE_DIR", tmp_path)
+    asked: list[list[str]] = []
+
+    def slow(texts):
+        asked.append(list(texts))
+        time.sleep(0.3)
+        return np.ones((len(texts), 2), dtype=np.float32)
+
+    texts = ["what band", "a pension", "home visits"]
+    warmer = threading.Thread(target=weight_cache.remembered_vectors, args=("enc", texts, slow))
+    warmer.start()
+    time.sleep(0.05)  # the warmer holds the lock and is encoding
+    vectors = weight_cache.remembered_vectors("enc", texts, slow)
+    warmer.join()
+    assert asked == [texts] and vectors.shape == (3, 2)
