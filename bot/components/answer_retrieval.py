@@ -703,7 +703,8 @@ class AnswerRetriever(GraphComponent):
         places_top = {tops.get(p) for p in places} - {None}
         roles = {e.get("value") for e in entities if e.get("entity") == "role"}
         if not places_top:  # "federal probation officer" says where; so does "probation officer"
-            places_top = {tops.get(role_top.get(r)) for r in roles} - {None}
+            places = {role_top.get(r) for r in roles} - {None}
+            places_top = {tops.get(p) for p in places} - {None}
         # a few hundred units, each weighed in Python: the same roles and places come back often
         key = (frozenset(places), frozenset(roles))
         known = self._fits.get(key)

@@ -473,3 +473,46 @@ def test_one_question_asked_twice_is_not_split_into_two_neighbours(tmp_path):
     found = retriever_for(tmp_path / "b", SAFETY_BANK).retrieve(
         "which unions represent probation staff? and do probation staff work on their own?", [])
     assert [p["unit"] for p in found.get("parts", [])] == ["unions", "lone-working"]
+
+
+# A role that says where it works ("federal probation officer") and a state-level neighbour
+ACADEMY_BANK = """
+sources:
+  - {id: s, publisher: P, title: T, url: "https://example.org", year: 2024, reliability: official}
+jurisdictions:
+  - {id: england-wales, name: England and Wales, aliases: [england]}
+  - {id: us, name: the United States, aliases: [america, usa]}
+  - {id: us-federal, name: the US federal courts, aliases: [federal courts], part_of: us}
+roles:
+  - {id: po, name: probation officer, abbreviation: PO, jurisdiction: england-wales}
+  - {id: us-po, name: US probation officer, jurisdiction: us}
+  - {id: us-federal-po, name: federal probation officer, jurisdiction: us-federal}
+facts:
+  - id: state-academy
+    topic: training
+    jurisdiction: us
+    roles: [us-po, us-federal-po]
+    text: "It varies by state; some academies run for six weeks."
+    source: s
+    as_of: 2024
+    questions: [how long is a state probation academy, how many weeks is po academy,
+                do new officers go to an academy]
+  - id: federal-academy
+    topic: training
+    jurisdiction: us-federal
+    roles: [us-federal-po]
+    text: "New federal officers train at the national academy in Charleston."
+    source: s
+    as_of: 2024
+    questions: [where is the national training academy, charleston training centre,
+                is there one national academy for new officers]
+"""
+
+
+def test_a_role_that_says_where_it_works_lifts_that_places_facts(tmp_path):
+    retriever = retriever_for(tmp_path, ACADEMY_BANK)
+    names = KnowledgeEntityExtractor(
+        {}, None, None, knowledge_names(tmp_path / "facts")  # type: ignore[arg-type]
+    )
+    question = "where do new federal probation officers go for academy?"
+    assert retriever.retrieve(question, names.extract(question))["unit"] == "federal-academy"
