@@ -583,9 +583,10 @@ class AnswerRetriever(GraphComponent):
         ]
         meaning = index["vectors"] @ self._query(self._encoded(self.encoder, masked))
         lexical = _lexical_rows(self._vectorizer, masked, index["idf"])
-        # the bank's rows times the message's as dense columns (a few hundred kilobytes): the
-        # message's rows times the bank's transposed converted that transpose on every call
-        spelling = (index["lexical"] @ lexical.T.toarray()).T
+        # the message's few n-grams times the bank's columns for them: the bank is kept by
+        # column (CSC), so its transpose is rows without conversion, and only the bank rows
+        # sharing an n-gram with the message are touched
+        spelling = (lexical @ index["lexical"].T).toarray()
         spelling = self._query(np.asarray(spelling), normalised=False) / self._query_norm(lexical)
         weight = self._config["meaning_weight"]
         per_row = weight * meaning + (1 - weight) * spelling
@@ -605,10 +606,11 @@ class AnswerRetriever(GraphComponent):
         # re-ranks the first stage's best few by their own questions.
         top = order[: self._config["rerank_top"]]
         message = self._query(self._encoded(self.reranker, masked))
-        ends = np.append(index["starts"][1:], len(index["questions"]))
+        ends = np.append(index["starts"][1:], len(index["reranker"]))
         closeness = np.array(
             [
-                (index["reranker"][index["starts"][i] : ends[i]] @ message).max() + adjustments[i]
+                (index["reranker"][index["starts"][i] : ends[i]].astype(np.float32) @ message).max()
+                + adjustments[i]
                 for i in top
             ]
         )
@@ -847,7 +849,7 @@ def build_index(
         ),
         "has_answer": np.array([bool(a) for a in answers]),
         "answers_lexical": _lexical_rows(vectorizer, [a or "-" for a in answers], idf).tocsr(),
-        "lexical": _lexical_rows(vectorizer, rows, idf).tocsr(),
+        "lexical": _lexical_rows(vectorizer, rows, idf).tocsc(),
         "idf": idf,
         "tops": bank["tops"],
         "role_jurisdiction": bank["role_jurisdiction"],
@@ -866,7 +868,9 @@ def save_index(index: Dict[str, Any], directory: Path) -> None:
     )
     sp.save_npz(directory / LEXICAL_FILE, index["lexical"])
     sp.save_npz(directory / ANSWERS_LEXICAL_FILE, index["answers_lexical"])
-    meta = {k: index[k] for k in ("units", "questions", "tops", "role_jurisdiction")}
+    # the questions' text is in the vectors; a server holding it in every worker would spend
+    # megabytes on it
+    meta = {k: index[k] for k in ("units", "tops", "role_jurisdiction")}
     (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
 
@@ -874,23 +878,27 @@ def load_index(directory: Path) -> Dict[str, Any]:
     from bot.components.weight_cache import shared
 
     stored = np.load(directory / INDEX_FILE)
-    lexical = sp.load_npz(directory / LEXICAL_FILE).tocsr()
+    lexical = sp.load_npz(directory / LEXICAL_FILE).tocsc()  # earlier models kept it by row
     arrays = shared(
         "answer-index",
         {
-            "vectors": stored["vectors"].astype(np.float32),
-            "reranker": stored["reranker"].astype(np.float32),
+            "vectors": stored["vectors"],
+            "reranker": stored["reranker"],
             "starts": stored["starts"],
             "idf": stored["idf"],
-            "answers": stored["answers"].astype(np.float32),
+            "answers": stored["answers"],
             "has_answer": stored["has_answer"],
             "data": lexical.data,
             "indices": lexical.indices,
             "indptr": lexical.indptr,
         },
+        # stored at half size; the whole-bank products want single precision (MiniLM's
+        # vectors are read a few units' rows at a time, so they stay half size)
+        cast={"vectors": np.float32, "answers": np.float32},
     )
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    lexical = sp.csr_matrix(
+    meta.pop("questions", None)  # kept by models trained before 2026-12
+    lexical = sp.csc_matrix(
         (arrays["data"], arrays["indices"], arrays["indptr"]), shape=lexical.shape, copy=False
     )
     return {

@@ -39,13 +39,25 @@ def mapped(
     return _mapped(CACHE_DIR / f"{source.stem}-{key}", build)
 
 
-def shared(label: str, arrays: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
-    """`arrays` mapped from the cache under a name made from their content: each worker loads
-    the same trained model into its own temporary folder, but maps one copy of its arrays."""
+def shared(
+    label: str, arrays: Dict[str, np.ndarray], cast: Dict[str, type] | None = None
+) -> Dict[str, np.ndarray]:
+    """`arrays` mapped from the cache under a name made from their content, each named in
+    `cast` converted to that type: each worker loads the same trained model into its own
+    temporary folder, but maps one copy of its arrays. The name is hashed from the arrays in
+    place and the conversion made only when the cache lacks them: a worker's copies, freed
+    after loading, would stay in its heap and count in its memory for good."""
+    cast = cast or {}
     digest = hashlib.sha256()
     for name in sorted(arrays):
-        digest.update(name.encode() + str(arrays[name].dtype).encode() + arrays[name].tobytes())
-    return _mapped(CACHE_DIR / f"{label}-{digest.hexdigest()[:16]}", lambda: arrays)
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}:{array.dtype}:{cast.get(name, '')}".encode())
+        digest.update(memoryview(array).cast("B"))  # type: ignore[arg-type]
+
+    def build() -> Dict[str, np.ndarray]:
+        return {n: a.astype(cast[n]) if n in cast else a for n, a in arrays.items()}
+
+    return _mapped(CACHE_DIR / f"{label}-{digest.hexdigest()[:16]}", build)
 
 
 def _mapped(folder: Path, build: Callable[[], Dict[str, np.ndarray]]) -> Dict[str, np.ndarray]:
