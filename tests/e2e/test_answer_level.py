@@ -11,10 +11,10 @@ from bot import evaluation
 
 # The figures `make eval` measured (results/eval.md), each minus two points: a change that makes
 # the bot answer fewer questions right, or decline worse, fails here. Set on the set of 550
-# conversations (77.7% right, declining 80.3% precise with 89.7% recall).
-FLOOR = 0.757
-DECLINE_PRECISION_FLOOR = 0.783
-DECLINE_RECALL_FLOOR = 0.877
+# conversations (82.6% right, declining 85.1% precise with 88.2% recall).
+FLOOR = 0.806
+DECLINE_PRECISION_FLOOR = 0.831
+DECLINE_RECALL_FLOOR = 0.862
 
 
 @pytest.fixture(scope="module")
