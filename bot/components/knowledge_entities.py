@@ -360,6 +360,13 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         normalised, offsets = normalise_with_offsets(text[:5000])
         out = []
         for span in self._nlp(normalised).ents:
+            if (
+                normalised[span.start_char - 1 : span.start_char].strip()
+                or normalised[span.end_char : span.end_char + 1].strip()
+            ):
+                # part of a word the tokenizer split: "cant" and "can't" are "ca" + "nt", and
+                # "ca" is California
+                continue
             start, end = offsets[span.start_char], offsets[span.end_char - 1] + 1
             surface = text[start:end]
             rule = CASE_SENSITIVE.get(span.text)

@@ -57,6 +57,15 @@ def test_the_span_points_at_the_original_text(component):
     assert extract(component, "What band is a P.S.O.?")[0][2] == "P.S.O"
 
 
+def test_part_of_a_word_split_by_the_tokenizer_names_nothing(component):
+    # "can't" and "cant" are tokenized "ca" + "nt", and "CA" is California
+    for text in ("what if I can't show my certificate?", "i cant make the interview day"):
+        assert not [e for e, _, _ in extract(component, text) if e == "jurisdiction"], text
+    assert ("jurisdiction", "us-california") in [
+        (e, v) for e, v, _ in extract(component, "moving to CA next year, can I be a PO there?")
+    ]
+
+
 def test_the_longest_name_wins(component):
     found = extract(component, "what does a senior probation officer do")
     assert [(e, v) for e, v, _ in found] == [("role", "spo")]
