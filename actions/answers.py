@@ -47,6 +47,8 @@ FORM_ENTITY = {
     "months_service": "months",
     "jurisdiction": "jurisdiction",
 }
+# An honest edge: a fact that opens by saying no source gives what is asked
+_HAS_NOTHING = re.compile(r"we (?:have|found|hold|know of) no\b", re.I)
 # A person saying they are under supervision themselves, not on a job's probationary period
 _SAYS_ON_PROBATION = re.compile(
     r"\b(?:i'?m|im|i am)\s+(?:\w+\s+)?on\s+(?:probation|licence|license|parole)\b"
@@ -283,13 +285,24 @@ class ActionAnswer(Action):
             answer = adv.age_for(int(details["age"]), about.role, about.jurisdiction)
             return self._send(dispatcher, tracker, answer, None, about, events)
         unit = _unit(units, found)
+        age = details.get("age")
+        if unit is not None and score >= ANSWER and age and about.role:
+            if adv.age_rules_out(int(age), about.role, about.jurisdiction):
+                # "I'm 40 with a degree and want to be a federal probation officer": the
+                # entry-level fact is near, but their age is what decides
+                answer = adv.age_for(int(age), about.role, about.jurisdiction)
+                return self._send(dispatcher, tracker, answer, None, about, events)
         if unit is not None and score >= ANSWER:
             answer = self._render(adv, tracker, unit, about, details)
             runner_up = self._runner_up(units, found, unit, about.role)
             if answer is not None and answer.kind == "unknown" and runner_up is not None:
                 # "what grade are federal probation officers hired at?": the bands' answer has
-                # nothing for them, and the federal grades fact just behind it does
-                unit, answer = runner_up, self._render(adv, tracker, runner_up, about, details)
+                # nothing for them, and the federal grades fact just behind it does; one that
+                # says it has nothing either ("no current salary figure") would only change
+                # the subject
+                instead = self._render(adv, tracker, runner_up, about, details)
+                if instead is not None and not _HAS_NOTHING.match(instead.text):
+                    unit, answer = runner_up, instead
             if (
                 answer is not None
                 and unit.kind == "fact"

@@ -186,19 +186,7 @@ class Advisor:
         person wants to work, then the rule it comes from. No "Yes"/"No" lead: "am I too old?"
         and "can I apply?" want opposite ones."""
         answer = self.answer("age", role, jurisdiction)
-        role_view = self.kb.find_role(role) if role else None
-        where = jurisdiction or (role_view.jurisdiction if role_view else None)
-        top = self._top(where)
-        minimum = {"us": "us-min-age", "england-wales": "min-age"}.get(top)
-        lowest = self.kb.value(minimum) if minimum else None
-        # a state's own minimum (California's 21) before the country's
-        own = [
-            f.value
-            for f in self.kb.facts("minimum_age", jurisdiction=where)
-            if where and where != top and f.jurisdiction == where and f.value is not None
-        ]
-        lowest = own[0] if own else lowest
-        highest = self.kb.value("us-federal-max-age") if where == "us-federal" else None
+        lowest, highest = self._age_limits(role, jurisdiction)
         if highest is not None and age >= highest:
             verdict = f"At {age} you are over the age limit for a first federal appointment."
         elif lowest is not None and age < lowest:
@@ -214,6 +202,28 @@ class Advisor:
             return answer
         answer.text = f"{verdict} {answer.text}"
         return answer
+
+    def age_rules_out(self, age: int, role: str | None, jurisdiction: str | None) -> bool:
+        """Whether this age is below the minimum or over the maximum where the person wants to
+        work: then their age, not the question's neighbour, decides the answer."""
+        lowest, highest = self._age_limits(role, jurisdiction)
+        return (highest is not None and age >= highest) or (lowest is not None and age < lowest)
+
+    def _age_limits(self, role: str | None, jurisdiction: str | None) -> tuple:
+        role_view = self.kb.find_role(role) if role else None
+        where = jurisdiction or (role_view.jurisdiction if role_view else None)
+        top = self._top(where)
+        minimum = {"us": "us-min-age", "england-wales": "min-age"}.get(top)
+        lowest = self.kb.value(minimum) if minimum else None
+        # a state's own minimum (California's 21) before the country's
+        own = [
+            f.value
+            for f in self.kb.facts("minimum_age", jurisdiction=where)
+            if where and where != top and f.jurisdiction == where and f.value is not None
+        ]
+        lowest = own[0] if own else lowest
+        highest = self.kb.value("us-federal-max-age") if where == "us-federal" else None
+        return lowest, highest
 
     def unknown_role(self, name: str) -> Answer:
         examples = [

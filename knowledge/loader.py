@@ -387,7 +387,7 @@ class _Validator:
         generated plural or singular; two entries claiming the same written name is an error."""
         for name in names:
             exact = normalise(name)
-            for form in variants(name):
+            for form in variants(name, short_plural=kind == "role"):
                 owner = self.aliases.get((kind, form))
                 if owner is None or (form == exact and owner[1] == "variant"):
                     self.aliases[(kind, form)] = (target, "exact" if form == exact else "variant")

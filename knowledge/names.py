@@ -39,16 +39,20 @@ def normalise(text: str) -> str:
     return normalise_with_offsets(text)[0]
 
 
-def variants(name: str) -> set[str]:
+def variants(name: str, short_plural: bool = True) -> set[str]:
     """The normalised forms of a name that should all match it: itself, and its simple plural
-    or singular, so that "probation officers" finds "probation officer"."""
+    or singular, so that "probation officers" finds "probation officer". A two-letter name's
+    plural ("POs") only where `short_plural`: a place's ("NH", "DC") would make "NHS" New
+    Hampshire."""
     base = normalise(name)
     if not base:
         return set()
     forms = {base}
     if base.endswith("s") and len(base) > 3 and not base.endswith("ss"):
         forms.add(base[:-1])
-    elif (len(base) >= 3 and base[-1].isalpha()) or (len(base) == 2 and base.isalpha()):
+    elif (len(base) >= 3 and base[-1].isalpha()) or (
+        short_plural and len(base) == 2 and base.isalpha()
+    ):
         forms.add(base + "s")  # "POs" as well as "PSOs"
     return forms
 

@@ -212,3 +212,10 @@ def test_a_generic_word_alone_is_not_an_unknown_job(component):
     assert not [e for e in extract(component, "How many people does an officer in the US supervise?")
                 if e[0] == "unknown_role"]
     assert ("unknown_role", "nurse", "nurse") in extract(component, "what band is a nurse?")
+
+
+def test_a_two_letter_place_has_no_plural_that_is_another_word(component):
+    # "NH" is New Hampshire; "NHS" is where a nurse works
+    assert not [e for e, _, _ in extract(component, "I work for the NHS, would that count?")
+                if e == "jurisdiction"]
+    assert ("role", "po") in [(e, v) for e, v, _ in extract(component, "what do POs earn")]
