@@ -74,6 +74,7 @@ _DEFAULT_PLACE_NAMES = re.compile(
     re.I,
 )
 _PLACEHOLDER = re.compile(r"{(role|place)}")
+_MASK_WORDS = re.compile(r"\b(?:role|place)s?\b", re.I)
 # Where a message asks two things: after a question mark, at "also" or "plus", or at an "and"
 # that starts a second question ("what band is a PSO and what's the starting salary?").
 _SPLIT = re.compile(
@@ -394,6 +395,12 @@ class AnswerRetriever(GraphComponent):
         entities: List[Dict[str, Any]],
         conversation: Optional[Dict[str, Any]] = None,
     ) -> Dict[str, Any]:
+        if not any(e.get("entity") in MASKS for e in entities) and not _MASK_WORDS.sub(
+            "", _PLACEHOLDER.sub("", text)
+        ).strip(" \t\n{}$!?.,;:'\"()[]<>/\\|-_*"):
+            # "{role}" typed as it is, or "role" alone: the stand-in words of the bank's
+            # questions, which would match them all, with nothing asked
+            return {"unit": None, "score": 0.0, "ranking": []}
         whole = self.rank(text, entities)
         whole = self._focused(text, entities, whole) or whole
         followed = self._as_follow_up(text, entities, whole, conversation)

@@ -516,3 +516,10 @@ def test_a_role_that_says_where_it_works_lifts_that_places_facts(tmp_path):
     )
     question = "where do new federal probation officers go for academy?"
     assert retriever.retrieve(question, names.extract(question))["unit"] == "federal-academy"
+
+
+def test_the_banks_stand_in_words_typed_alone_ask_nothing(retriever, entities):
+    # "{role}" typed as it is (a template injection) would match every "{role}" question
+    for text in ("{role}", "role", "${place}"):
+        assert retriever.retrieve(text, entities(text))["unit"] is None, text
+    assert ask(retriever, entities, "PSO band?")["unit"] == "role-band"
