@@ -11,10 +11,10 @@ from bot import evaluation
 
 # The figures `make eval` measured (results/eval.md), each minus two points: a change that makes
 # the bot answer fewer questions right, or decline worse, fails here. Set on the set of 550
-# conversations (82.6% right, declining 85.1% precise with 88.2% recall).
-FLOOR = 0.806
-DECLINE_PRECISION_FLOOR = 0.831
-DECLINE_RECALL_FLOOR = 0.862
+# conversations (82.9% right, declining 85.8% precise with 89.0% recall).
+FLOOR = 0.809
+DECLINE_PRECISION_FLOOR = 0.838
+DECLINE_RECALL_FLOOR = 0.870
 
 
 @pytest.fixture(scope="module")
