@@ -475,17 +475,13 @@ def test_one_question_asked_twice_is_not_split_into_two_neighbours(tmp_path):
     assert [p["unit"] for p in found.get("parts", [])] == ["unions", "lone-working"]
 
 
-# A role that says where it works ("federal probation officer") and a state-level neighbour
-ACADEMY_BANK = """
-sources:
-  - {id: s, publisher: P, title: T, url: "https://example.org", year: 2024, reliability: official}
-jurisdictions:
-  - {id: england-wales, name: England and Wales, aliases: [england]}
-  - {id: us, name: the United States, aliases: [america, usa]}
-  - {id: us-federal, name: the US federal courts, aliases: [federal courts], part_of: us}
-roles:
-  - {id: po, name: probation officer, abbreviation: PO, jurisdiction: england-wales}
-  - {id: us-po, name: US probation officer, jurisdiction: us}
+# A role that says where it works ("federal probation officer") and a state-level neighbour:
+# the small bank's places and roles, with the federal courts and two US roles added
+ACADEMY_BANK = (
+    SMALL_BANK.split("facts:")[0]
+    .replace("part_of: us}\n", "part_of: us}\n  - {id: us-federal, name: the US federal courts, "
+             "aliases: [federal courts], part_of: us}\n")
+    + """  - {id: us-po, name: US probation officer, jurisdiction: us}
   - {id: us-federal-po, name: federal probation officer, jurisdiction: us-federal}
 facts:
   - id: state-academy
@@ -507,6 +503,7 @@ facts:
     questions: [where is the national training academy, charleston training centre,
                 is there one national academy for new officers]
 """
+)
 
 
 def test_a_role_that_says_where_it_works_lifts_that_places_facts(tmp_path):
